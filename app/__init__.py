@@ -1,0 +1,66 @@
+"""Netwerkbrug: the application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from . import config as config_module
+from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+LOGIN_MESSAGE = _l("Please sign in to open this page.")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_module.Defaults)
+    app.config.update(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    db.init_app(app)
+    from .core.database import render_migration_item
+
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = LOGIN_MESSAGE
+    login_manager.login_message_category = "info"
+
+    from .core import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
+
+    from .core import database, errors, security
+
+    database.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from . import models  # noqa: F401  (every model is registered before the first query)
+    from .auth import bp as auth_bp
+    from .auth.admin import bp as admin_bp
+    from .core.views import bp as core_bp
+    from .groups import bp as groups_bp
+    from .partners import bp as partners_bp
+
+    for blueprint in (core_bp, auth_bp, admin_bp, partners_bp, groups_bp):
+        app.register_blueprint(blueprint)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

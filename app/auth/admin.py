@@ -1,0 +1,96 @@
+"""The project manager's people pages: list and search, invite, deactivate."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core.errors import DomainError
+from ..core.pagination import paginate
+from ..core.security import admin_required
+from ..extensions import db
+from . import services
+from .forms import InviteForm
+from .models import User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+STATUS_FILTERS = {
+    "active": User.is_active.is_(True),
+    "inactive": User.is_active.is_(False),
+    "invited": User.password_hash.is_(None),
+}
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    """All accounts, searchable by name or e-mail and filterable by status."""
+    query = (request.args.get("q") or "").strip()[:100]
+    status = request.args.get("status") or ""
+    stmt = sa.select(User).order_by(sa.func.lower(User.name), User.id)
+    if query:
+        pattern = f"%{query.lower()}%"
+        stmt = stmt.where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
+    if status in STATUS_FILTERS:
+        stmt = stmt.where(STATUS_FILTERS[status])
+    page = paginate(stmt, per_page=current_app.config["USERS_PER_PAGE"])
+    return render_template("admin/users.html", page=page, query=query, status=status)
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@admin_required
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            user = services.invite_user(
+                current_user,
+                form.email.data,
+                form.name.data,
+                function=form.function.data or "",
+                locale=form.locale.data,
+                is_admin=form.is_admin.data,
+            )
+        except services.EmailTaken as error:
+            form.email.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("An invitation has been sent to %(email)s.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/invite.html", form=form), 400 if form.is_submitted() else 200
+
+
+def _user_action(user_id: int, action, message: str):
+    user = db.get_or_404(User, user_id)
+    try:
+        action(current_user, user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+        return users(), error.status_code
+    db.session.commit()
+    flash(message % {"name": user.name}, "success")
+    return redirect(request.form.get("back") if _is_local(request.form.get("back")) else url_for("admin.users"))
+
+
+def _is_local(target: str | None) -> bool:
+    return bool(target) and target.startswith("/admin/users") and "//" not in target
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@admin_required
+def deactivate(user_id: int):
+    return _user_action(user_id, services.deactivate_user, _("%(name)s can no longer sign in."))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@admin_required
+def reactivate(user_id: int):
+    return _user_action(user_id, services.reactivate_user, _("%(name)s can sign in again."))
+
+
+@bp.post("/users/<int:user_id>/resend-invitation")
+@admin_required
+def resend_invitation(user_id: int):
+    return _user_action(user_id, services.send_invitation, _("The invitation to %(name)s has been sent again."))

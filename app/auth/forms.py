@@ -1,0 +1,67 @@
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from .models import GENDER_TITLES, Gender
+
+LANGUAGE_CHOICES = [("nl", "Nederlands"), ("de", "Deutsch"), ("en", "English")]
+
+
+def min_password_length(form, field) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if field.data and len(field.data) < minimum:
+        from flask_babel import gettext as _
+
+        raise ValidationError(_("The password must be at least %(n)s characters long.", n=minimum))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), min_password_length, Length(max=200)],
+        description=_l("At least 10 characters. A few unrelated words make a good password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords do not match."))],
+    )
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    function = StringField(_l("Function"), validators=[Length(max=120)])
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    gender = RadioField(
+        _l("Gender"),
+        choices=[(g.name, GENDER_TITLES[g]) for g in Gender],
+        default=Gender.not_stated.name,
+        description=_l(
+            "Optional. Used only for the anonymous participation statistics the funder asks for (groups of fewer than five people are never shown)."
+        ),
+    )
+
+
+class InviteForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    function = StringField(_l("Function"), validators=[Length(max=120)])
+    locale = SelectField(
+        _l("Language of the invitation"), choices=LANGUAGE_CHOICES, default="nl"
+    )
+    is_admin = BooleanField(_l("Project manager (may manage people and all content)"))

@@ -1,0 +1,84 @@
+import enum
+import hashlib
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..core.database import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Gender(enum.Enum):
+    """Asked only for the funder's anonymous participation statistics."""
+
+    female = "f"
+    male = "m"
+    diverse = "x"
+    not_stated = "n"
+
+    @property
+    def title(self) -> str:
+        return str(GENDER_TITLES[self])
+
+
+GENDER_TITLES = {
+    Gender.female: _l("Female"),
+    Gender.male: _l("Male"),
+    Gender.diverse: _l("Diverse / non-binary"),
+    Gender.not_stated: _l("Prefer not to say"),
+}
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    function: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    locale: Mapped[str] = mapped_column(sa.String(5), default="nl", server_default="nl")
+    gender: Mapped[Gender] = mapped_column(
+        sa.Enum(Gender, native_enum=False, length=12),
+        default=Gender.not_stated,
+        server_default=Gender.not_stated.name,
+    )
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+    @property
+    def is_invitation_pending(self) -> bool:
+        return self.password_hash is None
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"]
+        )
+
+    def check_password(self, password: str) -> bool:
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    @property
+    def link_fingerprint(self) -> str:
+        """Changes when the password changes, so a reset or invitation link works once."""
+        material = f"{self.id}:{self.password_hash or 'invited'}:{self.is_active}"
+        return hashlib.sha256(material.encode()).hexdigest()[:16]

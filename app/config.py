@@ -1,0 +1,75 @@
+"""Settings, read from the environment. Every one has a default that works for `make run`."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+LANGUAGES = ("nl", "de", "en")
+
+
+def database_url(url: str | None, instance_path: str) -> str:
+    """Normalise DATABASE_URL so `postgres://…` and `postgresql://…` use psycopg 3."""
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "netwerkbrug.db")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ.get
+    return {
+        "SECRET_KEY": env("SECRET_KEY") or "dev-only-not-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url(env("DATABASE_URL"), instance_path),
+        "SMTP_HOST": env("SMTP_HOST") or None,
+        "SMTP_PORT": int(env("SMTP_PORT") or 0) or None,
+        "SMTP_USERNAME": env("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": env("SMTP_PASSWORD") or None,
+        "SMTP_SECURITY": (env("SMTP_SECURITY") or "none").lower(),
+        "SMTP_TIMEOUT": float(env("SMTP_TIMEOUT") or 30),
+        "MAIL_FROM": env("MAIL_FROM") or "Netwerkbrug <noreply@netwerkbrug.example.org>",
+        "MAIL_OUTBOX_DIR": env("MAIL_OUTBOX_DIR") or str(Path(instance_path) / "outbox"),
+        "BASE_URL": (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
+    }
+
+
+class Defaults:
+    """Values that are not secrets and rarely change per deployment."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")
+    LANGUAGES = LANGUAGES
+    BOOTSTRAP_SERVE_LOCAL = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN = "10 per minute"
+    RATELIMIT_PASSWORD_RESET = "5 per minute"
+    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_MIN_LENGTH = 10
+    RESET_LINK_MAX_AGE = timedelta(hours=2)
+    INVITATION_LINK_MAX_AGE = timedelta(days=14)
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_BASE_SECONDS = 30
+    MAIL_LEASE_SECONDS = 120
+    MAIL_BATCH_SIZE = 50
+    USERS_PER_PAGE = 25

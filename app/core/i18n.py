@@ -1,0 +1,80 @@
+"""Language choice: the user's setting, then an explicit switch (?lang=, kept in a cookie),
+then the browser's Accept-Language, then Dutch."""
+
+from flask import Flask, current_app, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+LANG_COOKIE = "lang"
+LANGUAGE_NAMES = {"nl": "Nederlands", "de": "Deutsch", "en": "English"}
+
+
+def _valid(code: str | None) -> str | None:
+    return code if code in current_app.config["LANGUAGES"] else None
+
+
+def select_locale() -> str:
+    switched = getattr(g, "switched_lang", None)
+    if switched:
+        return switched
+    if current_user and current_user.is_authenticated and _valid(current_user.locale):
+        return current_user.locale
+    chosen = _valid(request.cookies.get(LANG_COOKIE))
+    if chosen:
+        return chosen
+    return (
+        request.accept_languages.best_match(current_app.config["LANGUAGES"])
+        or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def _remember_switch() -> None:
+    """`?lang=` switches the language; a signed-in person's setting follows the switch."""
+    lang = _valid(request.args.get("lang"))
+    if not lang:
+        return
+    g.switched_lang = lang
+    if current_user.is_authenticated and current_user.locale != lang:
+        from ..extensions import db
+
+        current_user.locale = lang
+        db.session.commit()
+
+
+def _set_cookie(response):
+    lang = getattr(g, "switched_lang", None)
+    if lang:
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+        )
+    return response
+
+
+def url_for_language(lang: str) -> str:
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    from urllib.parse import urlencode
+
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_remember_switch)
+    app.after_request(_set_cookie)
+    from .i18n_fields import localised
+
+    app.jinja_env.globals.update(
+        localised=localised,
+        get_locale=get_locale,
+        language_names=LANGUAGE_NAMES,
+        url_for_language=url_for_language,
+    )

@@ -1,0 +1,43 @@
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from .security import public
+
+bp = Blueprint("core", __name__)
+
+# Domains whose issue has not landed yet: the navigation links to an honest placeholder.
+UPCOMING = {
+    "meetings": (_l("Meetings"), _l("Meetings, coaching days and conferences with agenda, invitations, minutes and calendar feeds.")),
+    "consensus": (_l("Consensus"), _l("Proposals with versions and moderated consensus rounds, ending in a permanent decision record.")),
+    "visits": (_l("Work visits"), _l("Cross-border work visits that partner organisations can register for, with a waiting list.")),
+    "newsletter": (_l("Newsletter"), _l("The quarterly newsletter: subscribe, read the archive, unsubscribe in one click.")),
+    "reports": (_l("Indicators"), _l("The indicator report for the funder and the policy handbook.")),
+}
+
+
+@bp.get("/")
+@public
+def index():
+    return render_template("core/index.html")
+
+
+@bp.get("/soon/<domain>")
+@public
+def coming_soon(domain: str):
+    if domain not in UPCOMING:
+        abort(404)
+    title, text = UPCOMING[domain]
+    return render_template("core/coming_soon.html", title=title, text=text)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "error", "database": "unavailable"}, 503
+    return {"status": "ok", "database": "ok"}

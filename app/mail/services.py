@@ -1,0 +1,90 @@
+"""Building and queueing messages. Nothing here talks to a mail server."""
+
+from collections.abc import Iterable
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from jinja2 import TemplateNotFound
+
+from ..extensions import db
+from .models import OutboxMessage
+
+Recipient = str | tuple[str, str]
+
+
+def _address(recipient: Recipient) -> Address:
+    if isinstance(recipient, tuple):
+        name, email = recipient
+        return Address(display_name=name or "", addr_spec=email)
+    return Address(addr_spec=recipient)
+
+
+def build_message(
+    to: Recipient,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    *,
+    attachments: Iterable[tuple[str, str, bytes]] = (),
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """A text message with an optional HTML alternative and attachments
+    (filename, MIME type, content)."""
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_FROM"]
+    msg["To"] = _address(to)
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(text)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
+    for filename, mimetype, content in attachments:
+        maintype, _, subtype = mimetype.partition("/")
+        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    return msg
+
+
+def queue_message(msg: EmailMessage, category: str = "") -> OutboxMessage:
+    """Puts the message in the outbox; it is sent once the caller's transaction commits."""
+    recipient = msg["To"].addresses[0].addr_spec
+    row = OutboxMessage(
+        category=category,
+        recipient=recipient,
+        subject=str(msg["Subject"])[:300],
+        raw=msg.as_bytes(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def render_mail(template: str, locale: str, subject, **context) -> tuple[str, str, str | None]:
+    """Renders `<template>.txt` (and `<template>.html` if present) in the recipient's language."""
+    with force_locale(locale):
+        subject_text = str(subject)
+        text = render_template(f"{template}.txt", subject=subject_text, **context)
+        try:
+            html = render_template(f"{template}.html", subject=subject_text, **context)
+        except TemplateNotFound:
+            html = None
+    return subject_text, text, html
+
+
+def queue_template_mail(
+    template: str,
+    *,
+    to: Recipient,
+    locale: str,
+    subject,
+    attachments: Iterable[tuple[str, str, bytes]] = (),
+    category: str | None = None,
+    **context,
+) -> OutboxMessage:
+    subject_text, text, html = render_mail(template, locale, subject, **context)
+    msg = build_message(to, subject_text, text, html, attachments=attachments)
+    return queue_message(msg, category=category or template.replace("/emails/", "."))
