@@ -37,7 +37,9 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("worker")
     @click.option("--once", is_flag=True, help="Send everything that is due, then exit.")
-    @click.option("--poll", default=1.0, show_default=True, help="Seconds between looks at the outbox.")
+    @click.option(
+        "--poll", default=1.0, show_default=True, help="Seconds between looks at the outbox."
+    )
     @with_appcontext
     def worker_command(once: bool, poll: float):
         """Deliver queued mail (runs until stopped with Ctrl-C / SIGTERM)."""

@@ -63,8 +63,8 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute"
-    RATELIMIT_PASSWORD_RESET = "5 per minute"
-    PASSWORD_HASH_METHOD = "scrypt"
+    RATELIMIT_PASSWORD_RESET = "5 per minute"  # noqa: S105 (a rate, not a secret)
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a secret)
     PASSWORD_MIN_LENGTH = 10
     RESET_LINK_MAX_AGE = timedelta(hours=2)
     INVITATION_LINK_MAX_AGE = timedelta(days=14)

@@ -4,11 +4,14 @@ are checked separately in test_migrations.py); every test ends with empty tables
 TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/netwerkbrug_test runs the suite
 on PostgreSQL; without it a fresh SQLite file is used."""
 
+import contextvars
 import os
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.config import database_url
@@ -43,7 +46,9 @@ def ensure_postgres_database(url: str) -> None:
         return
     engine = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database})
+        exists = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+        )
         if not exists:
             conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
     engine.dispose()
@@ -57,6 +62,17 @@ def database_uri(tmp_path_factory) -> str:
         ensure_postgres_database(url)
         return url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in fresh contexts, as in production (no `g`, session or signed-in
+    user shared with the test); afterwards the test's own session reloads what it reads."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():  # not inside a redirect that the client follows
+            db.session.expire_all()
+        return response
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +90,7 @@ def app(database_uri, tmp_path_factory):
             "SMTP_HOST": None,
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -132,7 +149,9 @@ def member():
 
 @pytest.fixture
 def admin():
-    user = make_user(email="admin@example.org", name="Anna Admin", password=TEST_PASSWORD, is_admin=True)
+    user = make_user(
+        email="admin@example.org", name="Anna Admin", password=TEST_PASSWORD, is_admin=True
+    )
     db.session.commit()
     return user
 

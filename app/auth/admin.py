@@ -71,7 +71,9 @@ def _user_action(user_id: int, action, message: str):
         return users(), error.status_code
     db.session.commit()
     flash(message % {"name": user.name}, "success")
-    return redirect(request.form.get("back") if _is_local(request.form.get("back")) else url_for("admin.users"))
+    return redirect(
+        request.form.get("back") if _is_local(request.form.get("back")) else url_for("admin.users")
+    )
 
 
 def _is_local(target: str | None) -> bool:
@@ -93,4 +95,6 @@ def reactivate(user_id: int):
 @bp.post("/users/<int:user_id>/resend-invitation")
 @admin_required
 def resend_invitation(user_id: int):
-    return _user_action(user_id, services.send_invitation, _("The invitation to %(name)s has been sent again."))
+    return _user_action(
+        user_id, services.send_invitation, _("The invitation to %(name)s has been sent again.")
+    )

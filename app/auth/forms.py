@@ -1,12 +1,25 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from ..core.i18n import LANGUAGE_NAMES
 from .models import GENDER_TITLES, Gender
 
-LANGUAGE_CHOICES = [("nl", "Nederlands"), ("de", "Deutsch"), ("en", "English")]
+LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+
+
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
 
 
 def min_password_length(form, field) -> None:
@@ -18,13 +31,17 @@ def min_password_length(form, field) -> None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+    )
 
 
 class SetPasswordForm(FlaskForm):
@@ -35,12 +52,17 @@ class SetPasswordForm(FlaskForm):
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords do not match."))],
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two passwords do not match.")),
+        ],
     )
 
 
 class ChangePasswordForm(SetPasswordForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+    )
 
 
 class ProfileForm(FlaskForm):
@@ -49,7 +71,7 @@ class ProfileForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     gender = RadioField(
         _l("Gender"),
-        choices=[(g.name, GENDER_TITLES[g]) for g in Gender],
+        choices=[SelectChoice(g.name, GENDER_TITLES[g]) for g in Gender],
         default=Gender.not_stated.name,
         description=_l(
             "Optional. Used only for the anonymous participation statistics the funder asks for (groups of fewer than five people are never shown)."
@@ -59,9 +81,9 @@ class ProfileForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
-    function = StringField(_l("Function"), validators=[Length(max=120)])
-    locale = SelectField(
-        _l("Language of the invitation"), choices=LANGUAGE_CHOICES, default="nl"
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
     )
+    function = StringField(_l("Function"), validators=[Length(max=120)])
+    locale = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES, default="nl")
     is_admin = BooleanField(_l("Project manager (may manage people and all content)"))

@@ -95,7 +95,9 @@ def user_from_link_token(token: str, purpose: str, max_age: timedelta) -> User:
     """The token must be signed by us for this purpose, younger than max_age and made for
     the user's current password (so it works once); the account must be active."""
     try:
-        user_id, fingerprint = _serializer(purpose).loads(token, max_age=int(max_age.total_seconds()))
+        user_id, fingerprint = _serializer(purpose).loads(
+            token, max_age=int(max_age.total_seconds())
+        )
     except SignatureExpired as error:
         raise ExpiredLink() from error
     except (BadSignature, ValueError, TypeError) as error:

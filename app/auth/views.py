@@ -22,7 +22,12 @@ def safe_next(target: str | None) -> str:
     """Only a path on this site; anything else (other hosts, `//evil`, `javascript:`) goes home."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
             return target
     return url_for("core.index")
 
@@ -76,11 +81,16 @@ def forgot_password():
         services.request_password_reset(form.email.data)
         db.session.commit()
         flash(
-            _("If an active account exists for %(email)s, we have sent it a link to choose a new password.", email=form.email.data),
+            _(
+                "If an active account exists for %(email)s, we have sent it a link to choose a new password.",
+                email=form.email.data,
+            ),
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot_password.html", form=form), 400 if form.is_submitted() else 200
+    return render_template(
+        "auth/forgot_password.html", form=form
+    ), 400 if form.is_submitted() else 200
 
 
 def _set_password_page(purpose: str, template: str, max_age_key: str, success_message: str):
@@ -103,7 +113,10 @@ def _set_password_page(purpose: str, template: str, max_age_key: str, success_me
 @public
 def reset_password(token: str):
     return _set_password_page(
-        services.RESET, "auth/reset_password.html", "RESET_LINK_MAX_AGE", _("Your password has been changed.")
+        services.RESET,
+        "auth/reset_password.html",
+        "RESET_LINK_MAX_AGE",
+        _("Your password has been changed."),
     )
 
 

@@ -19,13 +19,22 @@ class DomainError(Exception):
 
 
 ERROR_TEXTS = {
-    400: (_l("Bad request"), _l("The request could not be understood. Please check what you entered and try again.")),
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please check what you entered and try again."),
+    ),
     403: (_l("Access denied"), _l("You do not have permission to open this page.")),
     404: (_l("Page not found"), _l("The page you asked for does not exist or has been moved.")),
     405: (_l("Method not allowed"), _l("This page cannot be used in this way.")),
     413: (_l("File too large"), _l("The uploaded file is larger than the allowed maximum.")),
-    429: (_l("Too many attempts"), _l("You have tried this too often. Please wait a minute and try again.")),
-    500: (_l("Something went wrong"), _l("An unexpected error occurred. It has been logged; please try again later.")),
+    429: (
+        _l("Too many attempts"),
+        _l("You have tried this too often. Please wait a minute and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An unexpected error occurred. It has been logged; please try again later."),
+    ),
 }
 
 
@@ -34,7 +43,9 @@ def render_error(code: int, detail: str | None = None):
     wants_json = request.accept_mimetypes.best == "application/json"
     if wants_json:
         return {"error": str(title), "detail": detail or str(text)}, code
-    return render_template("errors/error.html", code=code, title=title, text=text, detail=detail), code
+    return render_template(
+        "errors/error.html", code=code, title=title, text=text, detail=detail
+    ), code
 
 
 def init_app(app: Flask) -> None:
@@ -42,7 +53,12 @@ def init_app(app: Flask) -> None:
     def csrf_error(error):
         from flask_babel import gettext as _
 
-        return render_error(400, _("The form has expired or was not sent from this site. Please reload the page and try again."))
+        return render_error(
+            400,
+            _(
+                "The form has expired or was not sent from this site. Please reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -1,7 +1,7 @@
 """Language choice: the user's setting, then an explicit switch (?lang=, kept in a cookie),
 then the browser's Accept-Language, then Dutch."""
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -14,6 +14,8 @@ def _valid(code: str | None) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI and worker: callers use force_locale()
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     switched = getattr(g, "switched_lang", None)
     if switched:
         return switched

@@ -9,11 +9,32 @@ bp = Blueprint("core", __name__)
 
 # Domains whose issue has not landed yet: the navigation links to an honest placeholder.
 UPCOMING = {
-    "meetings": (_l("Meetings"), _l("Meetings, coaching days and conferences with agenda, invitations, minutes and calendar feeds.")),
-    "consensus": (_l("Consensus"), _l("Proposals with versions and moderated consensus rounds, ending in a permanent decision record.")),
-    "visits": (_l("Work visits"), _l("Cross-border work visits that partner organisations can register for, with a waiting list.")),
-    "newsletter": (_l("Newsletter"), _l("The quarterly newsletter: subscribe, read the archive, unsubscribe in one click.")),
-    "reports": (_l("Indicators"), _l("The indicator report for the funder and the policy handbook.")),
+    "meetings": (
+        _l("Meetings"),
+        _l(
+            "Meetings, coaching days and conferences with agenda, invitations, minutes and calendar feeds."
+        ),
+    ),
+    "consensus": (
+        _l("Consensus"),
+        _l(
+            "Proposals with versions and moderated consensus rounds, ending in a permanent decision record."
+        ),
+    ),
+    "visits": (
+        _l("Work visits"),
+        _l(
+            "Cross-border work visits that partner organisations can register for, with a waiting list."
+        ),
+    ),
+    "newsletter": (
+        _l("Newsletter"),
+        _l("The quarterly newsletter: subscribe, read the archive, unsubscribe in one click."),
+    ),
+    "reports": (
+        _l("Indicators"),
+        _l("The indicator report for the funder and the policy handbook."),
+    ),
 }
 
 

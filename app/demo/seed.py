@@ -12,21 +12,98 @@ DEMO_PASSWORD = "netwerkbrug-demo"  # noqa: S105 (documented demo login, demo da
 
 K = OrganisationKind
 ORGANISATIONS = [
-    ("Stadt Münster", "Münster", K.municipality, Country.DE, "Münster", "https://www.stadt-muenster.de"),
-    ("Gemeente Enschede", "Enschede", K.municipality, Country.NL, "Enschede", "https://www.enschede.nl"),
+    (
+        "Stadt Münster",
+        "Münster",
+        K.municipality,
+        Country.DE,
+        "Münster",
+        "https://www.stadt-muenster.de",
+    ),
+    (
+        "Gemeente Enschede",
+        "Enschede",
+        K.municipality,
+        Country.NL,
+        "Enschede",
+        "https://www.enschede.nl",
+    ),
     ("Gemeente Almelo", "Almelo", K.municipality, Country.NL, "Almelo", "https://www.almelo.nl"),
     ("ROC van Twente", "ROC", K.education, Country.NL, "Hengelo", "https://www.rocvantwente.nl"),
     ("EUREGIO", "EUREGIO", K.other, Country.DE, "Gronau", "https://www.euregio.eu"),
-    ("Provincie Overijssel", "Overijssel", K.province_state, Country.NL, "Zwolle", "https://www.overijssel.nl"),
-    ("Land Nordrhein-Westfalen", "NRW", K.province_state, Country.DE, "Düsseldorf", "https://www.land.nrw"),
-    ("Bezirksregierung Münster", "BR Münster", K.district_government, Country.DE, "Münster", "https://www.bezreg-muenster.de"),
-    ("Universität Münster", "WWU", K.university, Country.DE, "Münster", "https://www.uni-muenster.de"),
+    (
+        "Provincie Overijssel",
+        "Overijssel",
+        K.province_state,
+        Country.NL,
+        "Zwolle",
+        "https://www.overijssel.nl",
+    ),
+    (
+        "Land Nordrhein-Westfalen",
+        "NRW",
+        K.province_state,
+        Country.DE,
+        "Düsseldorf",
+        "https://www.land.nrw",
+    ),
+    (
+        "Bezirksregierung Münster",
+        "BR Münster",
+        K.district_government,
+        Country.DE,
+        "Münster",
+        "https://www.bezreg-muenster.de",
+    ),
+    (
+        "Universität Münster",
+        "WWU",
+        K.university,
+        Country.DE,
+        "Münster",
+        "https://www.uni-muenster.de",
+    ),
     ("Universiteit Twente", "UT", K.university, Country.NL, "Enschede", "https://www.utwente.nl"),
-    ("Ausländerbeirat der Stadt Münster", "Ausländerbeirat", K.migrant_organisation, Country.DE, "Münster", ""),
-    ("Landsmannschaft der Deutschen aus Russland, Ortsgruppe Münster", "LmDR", K.migrant_organisation, Country.DE, "Münster", ""),
-    ("Caritasverband für die Stadt Münster", "Caritas", K.welfare, Country.DE, "Münster", "https://www.caritas-ms.de"),
-    ("Diakonie Münster", "Diakonie", K.welfare, Country.DE, "Münster", "https://www.diakonie-muenster.de"),
-    ("Wohn + Stadtbau Münster", "Wohn+Stadtbau", K.housing, Country.DE, "Münster", "https://www.wohnundstadtbau.de"),
+    (
+        "Ausländerbeirat der Stadt Münster",
+        "Ausländerbeirat",
+        K.migrant_organisation,
+        Country.DE,
+        "Münster",
+        "",
+    ),
+    (
+        "Landsmannschaft der Deutschen aus Russland, Ortsgruppe Münster",
+        "LmDR",
+        K.migrant_organisation,
+        Country.DE,
+        "Münster",
+        "",
+    ),
+    (
+        "Caritasverband für die Stadt Münster",
+        "Caritas",
+        K.welfare,
+        Country.DE,
+        "Münster",
+        "https://www.caritas-ms.de",
+    ),
+    (
+        "Diakonie Münster",
+        "Diakonie",
+        K.welfare,
+        Country.DE,
+        "Münster",
+        "https://www.diakonie-muenster.de",
+    ),
+    (
+        "Wohn + Stadtbau Münster",
+        "Wohn+Stadtbau",
+        K.housing,
+        Country.DE,
+        "Münster",
+        "https://www.wohnundstadtbau.de",
+    ),
     ("Domijn", "Domijn", K.housing, Country.NL, "Enschede", "https://www.domijn.nl"),
     ("Polizeipräsidium Münster", "Polizei Münster", K.police, Country.DE, "Münster", ""),
     ("Politie Oost-Nederland", "Politie", K.police, Country.NL, "Enschede", ""),
@@ -76,8 +153,22 @@ GROUPS = [
 ]
 
 PEOPLE = [
-    ("projectleider@example.org", "Anke Brinkhuis", "Projectleider Netwerkbrug", "nl", Gender.female, True),
-    ("moderator@example.org", "Dr. Jürgen Oßenbrügge", "Externer Moderator", "de", Gender.male, False),
+    (
+        "projectleider@example.org",
+        "Anke Brinkhuis",
+        "Projectleider Netwerkbrug",
+        "nl",
+        Gender.female,
+        True,
+    ),
+    (
+        "moderator@example.org",
+        "Dr. Jürgen Oßenbrügge",
+        "Externer Moderator",
+        "de",
+        Gender.male,
+        False,
+    ),
     ("lid@example.org", "Fatma Yıldız", "Leiterin Wohnungsvermittlung", "de", Gender.female, False),
 ]
 
@@ -88,21 +179,46 @@ def seed_demo() -> dict[str, int]:
     existing_orgs = set(db.session.scalars(sa.select(Organisation.name)))
     for name, short, kind, country, city, website in ORGANISATIONS:
         if name not in existing_orgs:
-            db.session.add(Organisation(name=name, short_name=short, kind=kind, country=country, city=city, website=website))
+            db.session.add(
+                Organisation(
+                    name=name,
+                    short_name=short,
+                    kind=kind,
+                    country=country,
+                    city=city,
+                    website=website,
+                )
+            )
             added["organisations"] += 1
     existing_groups = set(db.session.scalars(sa.select(WorkingGroup.slug)))
     for slug, kind, nl, de, en, dnl, dde, den in GROUPS:
         if slug not in existing_groups:
             db.session.add(
                 WorkingGroup(
-                    slug=slug, kind=kind, name_nl=nl, name_de=de, name_en=en,
-                    description_nl=dnl, description_de=dde, description_en=den,
+                    slug=slug,
+                    kind=kind,
+                    name_nl=nl,
+                    name_de=de,
+                    name_en=en,
+                    description_nl=dnl,
+                    description_de=dde,
+                    description_en=den,
                 )
             )
             added["groups"] += 1
     for email, name, function, locale, gender, is_admin in PEOPLE:
-        if db.session.scalar(sa.select(User.id).where(User.email == normalise_email(email))) is None:
-            user = User(email=email, name=name, function=function, locale=locale, gender=gender, is_admin=is_admin)
+        if (
+            db.session.scalar(sa.select(User.id).where(User.email == normalise_email(email)))
+            is None
+        ):
+            user = User(
+                email=email,
+                name=name,
+                function=function,
+                locale=locale,
+                gender=gender,
+                is_admin=is_admin,
+            )
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)
             added["users"] += 1

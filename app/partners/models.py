@@ -67,7 +67,9 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     short_name: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
-    kind: Mapped[OrganisationKind] = mapped_column(sa.Enum(OrganisationKind, native_enum=False, length=30))
+    kind: Mapped[OrganisationKind] = mapped_column(
+        sa.Enum(OrganisationKind, native_enum=False, length=30)
+    )
     country: Mapped[Country] = mapped_column(sa.Enum(Country, native_enum=False, length=2))
     city: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     website: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")

@@ -10,6 +10,10 @@ from .models import Country, Organisation
 @bp.get("/")
 @public
 def index():
-    organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.country, Organisation.name)).all()
-    by_country = {country: [o for o in organisations if o.country == country] for country in Country}
+    organisations = db.session.scalars(
+        sa.select(Organisation).order_by(Organisation.country, Organisation.name)
+    ).all()
+    by_country = {
+        country: [o for o in organisations if o.country == country] for country in Country
+    }
     return render_template("partners/index.html", by_country=by_country)

@@ -1,0 +1,116 @@
+"""Every route, for every role: the expected answer is written down here, and a route
+without an entry fails the test. Later domains add their rows to ACCESS."""
+
+import pytest
+
+from app.auth import services as auth_services
+from app.extensions import db
+from tests.conftest import TEST_PASSWORD, login
+from tests.factories import make_user
+
+ROLES = ("anonymous", "member", "admin")
+SIGN_IN = 302  # anonymous users are sent to the login page
+
+# endpoint -> {"args": callable(world) -> url values, METHOD: (anonymous, member, admin)}
+ACCESS = {
+    "core.index": {"GET": (200, 200, 200)},
+    "core.healthz": {"GET": (200, 200, 200)},
+    "core.coming_soon": {"args": lambda w: {"domain": "meetings"}, "GET": (200, 200, 200)},
+    "auth.login": {"GET": (200, 302, 302), "POST": (400, 302, 302)},
+    "auth.logout": {"POST": (302, 302, 302)},
+    "auth.forgot_password": {"GET": (200, 200, 200), "POST": (400, 400, 400)},
+    "auth.reset_password": {
+        "args": lambda w: {"token": "not-a-token"},
+        "GET": (400, 400, 400),
+        "POST": (400, 400, 400),
+    },
+    "auth.accept_invitation": {
+        "args": lambda w: {"token": w["invitation_token"]},
+        "GET": (200, 200, 200),
+        "POST": (400, 400, 400),
+    },
+    "auth.profile": {"GET": (SIGN_IN, 200, 200), "POST": (SIGN_IN, 400, 400)},
+    "auth.change_password": {"POST": (SIGN_IN, 400, 400)},
+    "admin.users": {"GET": (SIGN_IN, 403, 200)},
+    "admin.invite": {"GET": (SIGN_IN, 403, 200), "POST": (SIGN_IN, 403, 400)},
+    "admin.deactivate": {"args": lambda w: {"user_id": w["other"].id}, "POST": (SIGN_IN, 403, 302)},
+    "admin.reactivate": {"args": lambda w: {"user_id": w["other"].id}, "POST": (SIGN_IN, 403, 302)},
+    "admin.resend_invitation": {
+        "args": lambda w: {"user_id": w["invited"].id},
+        "POST": (SIGN_IN, 403, 302),
+    },
+    "partners.index": {"GET": (200, 200, 200)},
+    "groups.index": {"GET": (200, 200, 200)},
+}
+STATIC = {"static", "bootstrap.static"}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in STATIC:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_has_an_access_entry(app):
+    missing = [
+        f"{rule.endpoint} {method}"
+        for rule, method in routes(app)
+        if method not in ACCESS.get(rule.endpoint, {})
+    ]
+    assert missing == [], "add these routes to ACCESS in tests/test_access.py"
+
+
+@pytest.mark.parametrize("path", ["/static/css/app.css", "/bootstrap/static/css/bootstrap.min.css"])
+def test_static_files_are_public(client, path):
+    with client.get(path) as response:
+        assert response.status_code == 200
+
+
+@pytest.fixture
+def world(app):
+    admin = make_user(email="admin@example.org", password=TEST_PASSWORD, is_admin=True)
+    member = make_user(email="member@example.org", password=TEST_PASSWORD)
+    other = make_user(email="other@example.org")
+    invited = make_user(email="invited@example.org", password=None)
+    db.session.commit()
+    return {
+        "admin": admin,
+        "member": member,
+        "other": other,
+        "invited": invited,
+        "invitation_token": auth_services.make_link_token(invited, auth_services.INVITATION),
+    }
+
+
+def client_for(app, world, role):
+    client = app.test_client()
+    if role != "anonymous":
+        assert login(client, world[role].email).status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("endpoint", sorted(ACCESS))
+def test_route_answers_each_role_as_expected(app, world, endpoint):
+    entry = ACCESS[endpoint]
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint]
+    assert rules, f"{endpoint} is in ACCESS but not a route any more"
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(endpoint, **entry.get("args", lambda w: {})(world))
+    for method in ("GET", "POST"):
+        if method not in entry:
+            continue
+        for role, expected in zip(ROLES, entry[method], strict=True):
+            client = client_for(app, world, role)
+            response = client.open(url, method=method)
+            assert response.status_code == expected, f"{method} {url} as {role}"
+            if (
+                response.status_code == SIGN_IN
+                and role == "anonymous"
+                and expected == SIGN_IN
+                and endpoint not in {"auth.logout"}
+            ):
+                assert "/login" in response.headers["Location"]
