@@ -42,10 +42,10 @@ fmt: install ## format the code
 	$(BIN)/ruff format .
 
 i18n-extract: install ## collect translatable messages into translations/messages.pot
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
 
 i18n-update: i18n-extract ## merge new messages into the nl/de/en catalogues
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --omit-header --ignore-obsolete
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 i18n-compile: install ## compile the catalogues (.mo)
 	$(BIN)/pybabel compile -d translations --statistics

@@ -68,6 +68,11 @@ class IsolatedClient(FlaskClient):
     """Each request runs in fresh contexts, as in production (no `g`, session or signed-in
     user shared with the test); afterwards the test's own session reloads what it reads."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Tests read English unless they ask for another language.
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
     def open(self, *args, **kwargs):
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():  # not inside a redirect that the client follows

@@ -15,7 +15,7 @@ def make_user(
     password: str | None = "correct-horse-battery",
     is_admin: bool = False,
     is_active: bool = True,
-    locale: str = "nl",
+    locale: str = "en",
     gender: Gender = Gender.not_stated,
     function: str = "",
 ) -> User:

@@ -129,7 +129,7 @@ def test_create_admin_refuses_a_short_password(runner):
         args=["create-admin", "--email", "b@example.org", "--name", "B", "--password", "short"]
     )
     assert result.exit_code != 0
-    assert "at least 10 characters" in result.output
+    assert "10" in result.output  # the minimum length, in the default language
     assert db.session.scalar(sa.select(User).where(User.email == "b@example.org")) is None
 
 

@@ -1,0 +1,61 @@
+"""Language choice: the user's setting, then ?lang= (remembered), then Accept-Language, then Dutch."""
+
+import pytest
+
+from app.auth.models import User
+from app.extensions import db
+
+
+def page_lang(response) -> str:
+    return response.get_data(as_text=True).split('<html lang="')[1].split('"')[0]
+
+
+def test_default_is_dutch(client):
+    assert page_lang(client.get("/", headers={"Accept-Language": ""})) == "nl"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"), [("de-DE,de;q=0.9", "de"), ("en-GB", "en"), ("fr", "nl")]
+)
+def test_browser_language_is_used(client, header, expected):
+    assert page_lang(client.get("/", headers={"Accept-Language": header})) == expected
+
+
+def test_explicit_switch_wins_and_is_remembered(client):
+    assert page_lang(client.get("/?lang=de", headers={"Accept-Language": "en"})) == "de"
+    assert page_lang(client.get("/partners/", headers={"Accept-Language": "en"})) == "de"
+
+
+def test_unknown_language_is_ignored(client):
+    assert page_lang(client.get("/?lang=xx", headers={"Accept-Language": "en"})) == "en"
+
+
+def test_signed_in_persons_setting_wins_and_follows_the_switch(member_client, member):
+    member.locale = "de"
+    db.session.commit()
+    assert page_lang(member_client.get("/", headers={"Accept-Language": "en"})) == "de"
+    assert page_lang(member_client.get("/?lang=en")) == "en"
+    assert db.session.get(User, member.id).locale == "en"
+    assert page_lang(member_client.get("/")) == "en"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("nl", "Inloggen"), ("de", "Anmelden"), ("en", "Sign in")],
+)
+def test_pages_are_translated(client, lang, text):
+    assert text in client.get(f"/login?lang={lang}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"), [("nl", "Pagina niet gevonden"), ("de", "Seite nicht gefunden")]
+)
+def test_error_pages_are_translated(client, lang, title):
+    response = client.get(f"/missing?lang={lang}")
+    assert response.status_code == 404
+    assert title in response.get_data(as_text=True)
+
+
+def test_language_switcher_keeps_the_current_page_and_query(client):
+    page = client.get("/partners/?x=1").get_data(as_text=True)
+    assert 'href="/partners/?x=1&amp;lang=de"' in page
