@@ -1,0 +1,354 @@
+"""The mail worker behind `flask worker`: it claims due outbox rows, sends them and records
+each result at once.
+
+Guarantees (see PITFALLS.md, "Mail"):
+- several workers may run at once: a row is claimed by one statement that sets a lease, and
+  rows another worker holds are skipped (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has a
+  single writer);
+- nothing is lost when a worker dies: its leases expire and another worker takes the rows;
+- SIGTERM/SIGINT stop gracefully: the message in hand is finished and recorded, the rest of
+  the batch is released, so a graceful stop sends nothing twice;
+- a hard kill can repeat at most the one message in hand, with the same Message-ID.
+"""
+
+import enum
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import parseaddr
+from types import FrameType
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..core.database import utcnow
+from ..extensions import db
+from .models import OutboxMessage, OutboxStatus
+from .transports import (
+    DeliveryFailure,
+    PermanentFailure,
+    Transport,
+    TransportUnavailable,
+    transport_from_config,
+)
+
+MAX_RETRY_DELAY = timedelta(hours=1)
+LAST_ERROR_LENGTH = 2000
+
+
+class Outcome(enum.Enum):
+    sent = "sent"
+    deferred = "deferred"  # a transient failure: tried again after next_attempt_at
+    failed = "failed"
+
+
+def _quiet(_line: str) -> None:
+    pass
+
+
+def new_worker_id() -> str:
+    """Names this worker in `leased_by`: host, process and a random part."""
+    return f"{socket.gethostname()[:50]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def claim_batch(worker_id: str, limit: int) -> list[int]:
+    """Leases up to `limit` due rows to `worker_id` and commits the claim; returns their ids.
+
+    Due means pending with `next_attempt_at` reached, or sending with an expired lease (its
+    worker died). One UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) statement, so
+    two workers never claim the same row."""
+    now = utcnow()
+    table = OutboxMessage
+    due = (
+        sa.select(table.id)
+        .where(
+            sa.or_(
+                sa.and_(table.status == OutboxStatus.pending, table.next_attempt_at <= now),
+                sa.and_(table.status == OutboxStatus.sending, table.lease_expires_at < now),
+            )
+        )
+        .order_by(table.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claim = (
+        sa.update(table)
+        .where(table.id.in_(due.scalar_subquery()))
+        .values(status=OutboxStatus.sending, lease_expires_at=now + _lease(), leased_by=worker_id)
+        .returning(table.id)
+        .execution_options(synchronize_session=False)
+    )
+    ids = sorted(db.session.scalars(claim))
+    db.session.commit()
+    return ids
+
+
+def renew_leases(ids: Sequence[int], worker_id: str) -> list[int]:
+    """Extends the lease on those of `ids` that `worker_id` still holds; returns them."""
+    if not ids:
+        return []
+    renew = (
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == OutboxStatus.sending,
+            OutboxMessage.leased_by == worker_id,
+        )
+        .values(lease_expires_at=utcnow() + _lease())
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    held = set(db.session.scalars(renew))
+    db.session.commit()
+    return [id_ for id_ in ids if id_ in held]
+
+
+def release(ids: Sequence[int], worker_id: str) -> int:
+    """Hands claimed but unsent rows back (pending, no lease) so any worker may send them at
+    once; rows the worker no longer holds are left alone. Returns how many were released."""
+    if not ids:
+        return 0
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(ids),
+            OutboxMessage.status == OutboxStatus.sending,
+            OutboxMessage.leased_by == worker_id,
+        )
+        .values(status=OutboxStatus.pending, lease_expires_at=None, leased_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def message_id_domain(config) -> str:
+    """The domain of MAIL_FROM, else the host of BASE_URL."""
+    _name, address = parseaddr(config.get("MAIL_FROM") or "")
+    domain = address.rpartition("@")[2]
+    return domain or urlsplit(config.get("BASE_URL") or "").hostname or "localhost"
+
+
+def outgoing_message(row: OutboxMessage, domain: str) -> EmailMessage:
+    """The row's message with a Message-ID derived from the row id when it has none, so a
+    repeat after a hard kill carries the same Message-ID."""
+    msg = BytesParser(_class=EmailMessage, policy=policy.default).parsebytes(row.raw)
+    if msg["Message-ID"] is None:
+        msg["Message-ID"] = f"<outbox-{row.id}@{domain}>"
+    return msg
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """MAIL_RETRY_BASE_SECONDS doubled for every further attempt, at most an hour."""
+    base = current_app.config["MAIL_RETRY_BASE_SECONDS"]
+    seconds = min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY.total_seconds())
+    return timedelta(seconds=seconds)
+
+
+def deliver(row: OutboxMessage, transport: Transport) -> Outcome:
+    """Sends one claimed row and commits its result at once: sent; failed on a permanent
+    refusal (the server's answer in `last_error`); otherwise one more attempt is counted and
+    the row waits `retry_delay()` — or fails once MAIL_MAX_ATTEMPTS are used up.
+
+    Re-raises `TransportUnavailable` after recording it: the rest of the batch cannot go
+    out either."""
+    config = current_app.config
+    msg = outgoing_message(row, message_id_domain(config))
+    sender = parseaddr(config["MAIL_FROM"])[1]
+    try:
+        transport.send(msg, sender=sender, recipient=row.recipient, name=str(row.id))
+    except PermanentFailure as failure:
+        outcome = _record_failure(row, str(failure))
+    except TransportUnavailable as failure:
+        _record_transient_failure(row, str(failure))
+        db.session.commit()
+        raise
+    except DeliveryFailure as failure:
+        outcome = _record_transient_failure(row, str(failure))
+    else:
+        outcome = _record_sent(row)
+    db.session.commit()
+    return outcome
+
+
+def _record_sent(row: OutboxMessage) -> Outcome:
+    row.status = OutboxStatus.sent
+    row.sent_at = utcnow()
+    row.attempts += 1
+    row.last_error = None
+    _clear_lease(row)
+    return Outcome.sent
+
+
+def _record_failure(row: OutboxMessage, error: str) -> Outcome:
+    row.status = OutboxStatus.failed
+    row.attempts += 1
+    row.last_error = error[:LAST_ERROR_LENGTH]
+    _clear_lease(row)
+    return Outcome.failed
+
+
+def _record_transient_failure(row: OutboxMessage, error: str) -> Outcome:
+    if row.attempts + 1 >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        return _record_failure(row, f"gave up after {row.attempts + 1} attempts; last: {error}")
+    row.attempts += 1
+    row.status = OutboxStatus.pending
+    row.next_attempt_at = utcnow() + retry_delay(row.attempts)
+    row.last_error = error[:LAST_ERROR_LENGTH]
+    _clear_lease(row)
+    return Outcome.deferred
+
+
+def _clear_lease(row: OutboxMessage) -> None:
+    row.lease_expires_at = None
+    row.leased_by = None
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
+
+
+class StopRequest:
+    """Turns SIGTERM and SIGINT into a flag the worker checks between messages. A second
+    Ctrl-C interrupts at once (the lease makes that safe too)."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> "StopRequest":
+        if threading.current_thread() is threading.main_thread():  # signals need the main thread
+            for signum in self.SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def sleep(self, seconds: float) -> None:
+        """Waits `seconds`, or less when a stop is requested meanwhile."""
+        deadline = time.monotonic() + seconds
+        while not self.requested and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.1))
+
+
+class _Batch:
+    """The rows one claim leased to this worker, in id order; the lease is renewed once half
+    of it has passed, so a slow server does not let another worker take rows in hand."""
+
+    def __init__(self, ids: list[int], worker_id: str) -> None:
+        self.pending = list(ids)
+        self.worker_id = worker_id
+        self._renew_at = self._next_renewal()
+
+    def _next_renewal(self) -> datetime:
+        return utcnow() + _lease() / 2
+
+    def next_row(self) -> OutboxMessage | None:
+        """The next row this worker still holds, loaded fresh; None when the batch is done."""
+        while self.pending:
+            if utcnow() >= self._renew_at:
+                self.pending = renew_leases(self.pending, self.worker_id)
+                self._renew_at = self._next_renewal()
+                continue
+            row = db.session.get(OutboxMessage, self.pending.pop(0), populate_existing=True)
+            if (
+                row is not None
+                and row.status is OutboxStatus.sending
+                and row.leased_by == self.worker_id
+            ):
+                return row
+        return None
+
+
+@dataclass
+class BatchResult:
+    sent: int = 0
+    transport_down: bool = False
+
+
+def deliver_batch(
+    ids: list[int],
+    transport: Transport,
+    worker_id: str,
+    stop: StopRequest,
+    echo: Callable[[str], None] = _quiet,
+) -> BatchResult:
+    """Delivers the claimed rows one by one until done, a stop is requested or the transport
+    is unavailable, then releases whatever is left (also when an error escapes)."""
+    batch = _Batch(ids, worker_id)
+    result = BatchResult()
+    try:
+        while not stop.requested and (row := batch.next_row()) is not None:
+            try:
+                outcome = deliver(row, transport)
+            except TransportUnavailable as problem:
+                echo(f"{problem}; the rest of the batch waits.")
+                result.transport_down = True
+                break
+            if outcome is Outcome.sent:
+                result.sent += 1
+            else:
+                echo(f"Message {row.id} to {row.recipient} {outcome.value}: {row.last_error}")
+    finally:
+        db.session.rollback()  # a failed statement must not block the release
+        released = release(batch.pending, worker_id)
+        if released:
+            echo(f"Released {released} claimed message(s) for another run.")
+        db.session.close()  # the next batch starts from a fresh session
+    return result
+
+
+def run_worker(
+    *,
+    once: bool = False,
+    poll_seconds: float = 1.0,
+    echo: Callable[[str], None] = _quiet,
+) -> int:
+    """Delivers due outbox messages in batches until stopped by SIGTERM/SIGINT, looking for
+    new ones every `poll_seconds`; with `once`, until nothing is due. Returns how many
+    messages were delivered.
+
+    Needs an app context; the session is closed after every batch, so objects the caller
+    loaded before are detached afterwards."""
+    config = current_app.config
+    me = new_worker_id()
+    delivered = 0
+    with StopRequest() as stop, transport_from_config(config) as transport:
+        echo(f"Mail worker {me} started ({type(transport).__name__}).")
+        while not stop.requested:
+            ids = claim_batch(me, config["MAIL_BATCH_SIZE"])
+            if not ids:
+                transport.close()  # no idle connection held while waiting
+                if once:
+                    break
+                stop.sleep(poll_seconds)
+                continue
+            result = deliver_batch(ids, transport, me, stop, echo)
+            delivered += result.sent
+            if result.transport_down:
+                if once:
+                    break
+                stop.sleep(max(poll_seconds, config["MAIL_RETRY_BASE_SECONDS"]))
+        if stop.requested:
+            echo("Stopped on request: the message in hand was finished, nothing is left claimed.")
+    return delivered

@@ -1,0 +1,123 @@
+"""Throughput and latency of the main pages, as ratios against /healthz on the same server.
+
+Starts gunicorn on loopback against a throw-away SQLite database with the demo data, sends
+a bounded number of keep-alive requests from a few client threads, and prints requests/s,
+median and p95 latency per page, and each page's throughput as a share of /healthz.
+Run: `.venv/bin/python bench/http_pages.py [--requests 400] [--threads 4]`."""
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["/healthz", "/", "/login", "/partners/", "/groups/"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(port: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("server did not start")
+
+
+def hammer(port: int, path: str, count: int, latencies: list[float]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for _ in range(count):
+        start = time.perf_counter()
+        conn.request("GET", path, headers={"Accept-Language": "de"})
+        response = conn.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - start)
+        if response.status != 200:
+            raise SystemExit(f"{path} answered {response.status}")
+    conn.close()
+
+
+def measure(port: int, path: str, total: int, threads: int) -> tuple[float, float, float]:
+    latencies: list[float] = []
+    per_thread = max(1, total // threads)
+    workers = [
+        threading.Thread(target=hammer, args=(port, path, per_thread, latencies))
+        for _ in range(threads)
+    ]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return (
+        len(latencies) / elapsed,
+        statistics.median(latencies),
+        latencies[int(len(latencies) * 0.95) - 1],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench"}
+        flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+        subprocess.run(
+            [*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+        subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(args.workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_up(port, time.monotonic() + 20)
+            measure(port, "/healthz", 50, 2)  # warm-up
+            results = {path: measure(port, path, args.requests, args.threads) for path in PAGES}
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+    base = results["/healthz"][0]
+    print(
+        f"gunicorn {args.workers} workers, {args.threads} client threads, {args.requests} requests per page"
+    )
+    print(f"{'page':<12} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'vs /healthz':>12}")
+    for path, (rate, median, p95) in results.items():
+        print(f"{path:<12} {rate:8.0f} {median * 1000:10.1f} {p95 * 1000:8.1f} {rate / base:12.2f}")
+
+
+if __name__ == "__main__":
+    main()
