@@ -23,7 +23,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.mail.services import build_message, queue_message  # noqa: E402
+from app.mail.services import WIRE_POLICY, build_message, queue_message  # noqa: E402
 from app.mail.worker import run_worker  # noqa: E402
 
 
@@ -83,10 +83,15 @@ def main() -> None:
                 worker_seconds = time.perf_counter() - start
                 assert sent == n, f"worker sent {sent} of {n}"
 
+                wire = [msg.as_bytes(policy=WIRE_POLICY) for msg in messages]
                 start = time.perf_counter()
                 with smtplib.SMTP("127.0.0.1", port) as smtp:
-                    for msg in messages:
-                        smtp.send_message(msg)
+                    for msg, raw in zip(messages, wire, strict=True):
+                        smtp.sendmail(
+                            "noreply@netwerkbrug.example.org",
+                            [msg["To"].addresses[0].addr_spec],
+                            raw,
+                        )
                 raw_seconds = time.perf_counter() - start
     finally:
         controller.stop()
@@ -95,7 +100,7 @@ def main() -> None:
     worker_rate, raw_rate = n / worker_seconds, n / raw_seconds
     print(f"{n} messages to an aiosmtpd sink on loopback")
     print(f"outbox worker : {worker_rate:7.0f} messages/s")
-    print(f"raw smtplib   : {raw_rate:7.0f} messages/s (one reused connection)")
+    print(f"raw smtplib   : {raw_rate:7.0f} messages/s (same bytes, one reused connection)")
     print(f"ratio         : {worker_rate / raw_rate:7.2f} of raw SMTP")
 
 

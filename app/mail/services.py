@@ -1,6 +1,7 @@
 """Building and queueing messages. Nothing here talks to a mail server."""
 
 from collections.abc import Iterable
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -13,6 +14,10 @@ from ..extensions import db
 from .models import OutboxMessage
 
 Recipient = str | tuple[str, str]
+
+# Stored exactly as sent: CRLF line ends and 7-bit transfer encodings, so every SMTP server
+# accepts the bytes as they are and the worker never has to parse a message again.
+WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
 
 
 def _address(recipient: Recipient) -> Address:
@@ -56,7 +61,7 @@ def queue_message(msg: EmailMessage, category: str = "") -> OutboxMessage:
         category=category,
         recipient=recipient,
         subject=str(msg["Subject"])[:300],
-        raw=msg.as_bytes(),
+        raw=msg.as_bytes(policy=WIRE_POLICY),
     )
     db.session.add(row)
     db.session.flush()

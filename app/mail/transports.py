@@ -10,8 +10,6 @@ import smtplib
 import socket
 import ssl
 import tempfile
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol, Self
 
@@ -36,8 +34,9 @@ class TransportUnavailable(TransientFailure):
 
 
 class Transport(Protocol):
-    def send(self, msg: EmailMessage, *, sender: str, recipient: str, name: str) -> None:
-        """Delivers `msg` to `recipient`; `name` identifies the message (the outbox row id)."""
+    def send(self, raw: bytes, *, sender: str, recipient: str, name: str) -> None:
+        """Delivers the message `raw` (RFC 5322 bytes with CRLF line ends) to `recipient`;
+        `name` identifies the message (the outbox row id)."""
 
     def close(self) -> None:
         """Lets go of any connection; the transport reopens it when it sends again."""
@@ -63,12 +62,10 @@ class FileTransport(_TransportBase):
     def __init__(self, directory: str | os.PathLike) -> None:
         self.directory = Path(directory)
 
-    def send(self, msg: EmailMessage, *, sender: str, recipient: str, name: str) -> None:
+    def send(self, raw: bytes, *, sender: str, recipient: str, name: str) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._write_atomically(
-                self.directory / f"{name}.eml", msg.as_bytes(policy=policy.default)
-            )
+            self._write_atomically(self.directory / f"{name}.eml", raw)
         except OSError as error:  # a full disk or a missing permission may be fixed later
             raise TransientFailure(f"cannot write to {self.directory}: {error}") from error
 
@@ -136,18 +133,18 @@ class SMTPTransport(_TransportBase):
         self.timeout = timeout
         self._smtp: _TrackedSMTP | None = None
 
-    def send(self, msg: EmailMessage, *, sender: str, recipient: str, name: str) -> None:
-        if not self._attempt(msg, sender, recipient):
-            self._attempt(msg, sender, recipient)  # on a new connection, so never a third time
+    def send(self, raw: bytes, *, sender: str, recipient: str, name: str) -> None:
+        if not self._attempt(raw, sender, recipient):
+            self._attempt(raw, sender, recipient)  # on a new connection, so never a third time
 
-    def _attempt(self, msg: EmailMessage, sender: str, recipient: str) -> bool:
+    def _attempt(self, raw: bytes, sender: str, recipient: str) -> bool:
         """False when a reused connection turned out dead before DATA (the server may have
         closed it while idle): nothing was sent, so trying again on a new one is safe."""
         reused = self._smtp is not None and self._smtp.sock is not None
         smtp = self._connection()
         smtp.reached_data = False
         try:
-            smtp.send_message(msg, sender, [recipient])
+            smtp.sendmail(sender, [recipient], raw)
         except OSError as error:  # smtplib's exceptions are OSErrors too
             lost = _connection_lost(error)
             if lost:

@@ -22,8 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from types import FrameType
 from urllib.parse import urlsplit
@@ -139,13 +138,13 @@ def message_id_domain(config) -> str:
     return domain or urlsplit(config.get("BASE_URL") or "").hostname or "localhost"
 
 
-def outgoing_message(row: OutboxMessage, domain: str) -> EmailMessage:
+def outgoing_message(row: OutboxMessage, domain: str) -> bytes:
     """The row's message with a Message-ID derived from the row id when it has none, so a
-    repeat after a hard kill carries the same Message-ID."""
-    msg = BytesParser(_class=EmailMessage, policy=policy.default).parsebytes(row.raw)
-    if msg["Message-ID"] is None:
-        msg["Message-ID"] = f"<outbox-{row.id}@{domain}>"
-    return msg
+    repeat after a hard kill carries the same Message-ID. Only the headers are parsed."""
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(row.raw)
+    if headers["Message-ID"] is not None:
+        return row.raw
+    return f"Message-ID: <outbox-{row.id}@{domain}>\r\n".encode("ascii") + row.raw
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -163,10 +162,10 @@ def deliver(row: OutboxMessage, transport: Transport) -> Outcome:
     Re-raises `TransportUnavailable` after recording it: the rest of the batch cannot go
     out either."""
     config = current_app.config
-    msg = outgoing_message(row, message_id_domain(config))
+    raw = outgoing_message(row, message_id_domain(config))
     sender = parseaddr(config["MAIL_FROM"])[1]
     try:
-        transport.send(msg, sender=sender, recipient=row.recipient, name=str(row.id))
+        transport.send(raw, sender=sender, recipient=row.recipient, name=str(row.id))
     except PermanentFailure as failure:
         outcome = _record_failure(row, str(failure))
     except TransportUnavailable as failure:
