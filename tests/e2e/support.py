@@ -1,0 +1,43 @@
+"""What the browser fixtures and the screenshot script share: how Chromium is started and
+how the app is served on a free loopback port."""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """Logs errors but not every request, so a failing test's output stays readable."""
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """Serves the app in a daemon thread and yields its base URL; stops it cleanly."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
