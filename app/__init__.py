@@ -18,7 +18,6 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.jinja_env.add_extension("jinja2.ext.do")
 
     db.init_app(app)
     from .core.database import render_migration_item

@@ -62,10 +62,6 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
     @property
-    def has_password(self) -> bool:
-        return self.password_hash is not None
-
-    @property
     def is_invitation_pending(self) -> bool:
         return self.password_hash is None
 
