@@ -1,7 +1,7 @@
 """Imports every domain's models so Alembic and create_all() see the whole schema."""
 
-from .auth.models import User  # noqa: F401
-from .core.audit import AuditEntry  # noqa: F401
-from .groups.models import WorkingGroup  # noqa: F401
-from .mail.models import OutboxMessage  # noqa: F401
-from .partners.models import Organisation  # noqa: F401
+from .auth import models as auth_models  # noqa: F401
+from .core import audit  # noqa: F401
+from .groups import models as groups_models  # noqa: F401
+from .mail import models as mail_models  # noqa: F401
+from .partners import models as partners_models  # noqa: F401

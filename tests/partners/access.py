@@ -1,0 +1,12 @@
+"""Rows of the route-access table (tests/test_access.py) for the partner directory.
+
+ACCESS: endpoint -> {"args": callable(world) -> url values, METHOD: (anonymous, member, admin)}.
+populate(world) adds the objects these rows need to the shared `world` dict."""
+
+ACCESS = {
+    "partners.index": {"GET": (200, 200, 200)},
+}
+
+
+def populate(world: dict) -> None:
+    pass
