@@ -1,16 +1,20 @@
 import enum
 import hashlib
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.database import UTCDateTime, utcnow
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..partners.models import Organisation
 
 
 class Gender(enum.Enum):
@@ -54,9 +58,20 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # The organisation the person works for (the partner directory shows them as a contact).
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    is_organisation_leader: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    is_organisation_editor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    phone: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    is_email_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    is_phone_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped["Organisation | None"] = relationship(back_populates="people")
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -1,10 +1,14 @@
 import enum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..auth.models import User
 
 
 class Country(enum.Enum):
@@ -73,6 +77,8 @@ class Organisation(db.Model):
     country: Mapped[Country] = mapped_column(sa.Enum(Country, native_enum=False, length=2))
     city: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     website: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+
+    people: Mapped[list["User"]] = relationship(back_populates="organisation")
 
     def __repr__(self) -> str:
         return f"<Organisation {self.name}>"
