@@ -73,7 +73,9 @@ def init_app(app: Flask) -> None:
     app.before_request(_remember_switch)
     app.after_request(_set_cookie)
     from .i18n_fields import localised
+    from .markdown import render_markdown
 
+    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals.update(
         localised=localised,
         get_locale=get_locale,
