@@ -54,9 +54,10 @@ def create_app(config: dict | None = None) -> Flask:
     from .auth.admin import bp as admin_bp
     from .core.views import bp as core_bp
     from .groups import bp as groups_bp
+    from .newsletter import bp as newsletter_bp
     from .partners import bp as partners_bp
 
-    for blueprint in (core_bp, auth_bp, admin_bp, partners_bp, groups_bp):
+    for blueprint in (core_bp, auth_bp, admin_bp, partners_bp, groups_bp, newsletter_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_cli

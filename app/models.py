@@ -4,4 +4,5 @@ from .auth import models as auth_models  # noqa: F401
 from .core import audit  # noqa: F401
 from .groups import models as groups_models  # noqa: F401
 from .mail import models as mail_models  # noqa: F401
+from .newsletter import models as newsletter_models  # noqa: F401
 from .partners import models as partners_models  # noqa: F401

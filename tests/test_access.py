@@ -8,6 +8,7 @@ from app.extensions import db
 from tests.conftest import TEST_PASSWORD, login
 from tests.factories import make_user
 from tests.groups import access as groups_access
+from tests.newsletter import access as newsletter_access
 from tests.partners import access as partners_access
 
 ROLES = ("anonymous", "member", "admin")
@@ -43,7 +44,7 @@ ACCESS = {
     },
 }
 # Each domain keeps its rows (and the objects they need) beside its tests.
-DOMAINS = [partners_access, groups_access]
+DOMAINS = [partners_access, groups_access, newsletter_access]
 for _domain in DOMAINS:
     assert not set(_domain.ACCESS) & set(ACCESS), "an endpoint is listed twice"
     ACCESS.update(_domain.ACCESS)
