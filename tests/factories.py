@@ -34,3 +34,47 @@ def make_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_policy_field(slug: str | None = None, **names: str):
+    from app.partners.models import PolicyField
+
+    n = next(_counter)
+    slug = slug or f"field-{n}"
+    field = PolicyField(
+        slug=slug,
+        name_nl=names.get("name_nl", f"Veld {slug}"),
+        name_de=names.get("name_de", f"Feld {slug}"),
+        name_en=names.get("name_en", f"Field {slug}"),
+        position=n,
+    )
+    db.session.add(field)
+    db.session.flush()
+    return field
+
+
+def make_organisation(
+    *,
+    name: str | None = None,
+    country=None,
+    kind=None,
+    city: str = "Enschede",
+    policy_fields=(),
+    is_active: bool = True,
+    **values,
+):
+    from app.partners.models import Country, Organisation, OrganisationKind
+
+    n = next(_counter)
+    organisation = Organisation(
+        name=name or f"Organisation {n}",
+        country=country or Country.NL,
+        kind=kind or OrganisationKind.municipality,
+        city=city,
+        is_active=is_active,
+        **values,
+    )
+    organisation.policy_fields = list(policy_fields)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..core.errors import DomainError
 from ..core.pagination import paginate
@@ -28,7 +29,11 @@ def users():
     """All accounts, searchable by name or e-mail and filterable by status."""
     query = (request.args.get("q") or "").strip()[:100]
     status = request.args.get("status") or ""
-    stmt = sa.select(User).order_by(sa.func.lower(User.name), User.id)
+    stmt = (
+        sa.select(User)
+        .options(selectinload(User.organisation))
+        .order_by(sa.func.lower(User.name), User.id)
+    )
     if query:
         pattern = f"%{query.lower()}%"
         stmt = stmt.where(sa.or_(sa.func.lower(User.name).like(pattern), User.email.like(pattern)))
@@ -98,3 +103,38 @@ def resend_invitation(user_id: int):
     return _user_action(
         user_id, services.send_invitation, _("The invitation to %(name)s has been sent again.")
     )
+
+
+@bp.route("/users/<int:user_id>/organisation", methods=["GET", "POST"])
+@admin_required
+def edit_organisation(user_id: int):
+    """Which organisation a person works for, their function, and whether they lead it or
+    edit its profile in the partner directory."""
+    from ..partners import services as partner_services
+    from ..partners.forms import AssignPersonForm
+    from ..partners.models import Organisation
+
+    person = db.get_or_404(User, user_id)
+    organisations = db.session.scalars(
+        sa.select(Organisation).order_by(sa.func.lower(Organisation.name))
+    ).all()
+    form = AssignPersonForm(obj=person)
+    form.set_choices(organisations)
+    if request.method == "GET":
+        form.organisation.data = person.organisation_id or 0
+    if form.validate_on_submit():
+        organisation = next((o for o in organisations if o.id == form.organisation.data), None)
+        partner_services.assign_person(
+            current_user,
+            person,
+            organisation,
+            function=form.function.data or "",
+            is_leader=form.is_organisation_leader.data,
+            is_editor=form.is_organisation_editor.data,
+        )
+        db.session.commit()
+        flash(_("The organisation of %(name)s has been saved.", name=person.name), "success")
+        return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/edit_organisation.html", form=form, person=person
+    ), 400 if form.is_submitted() else 200

@@ -30,6 +30,12 @@ def min_password_length(form, field) -> None:
         raise ValidationError(_("The password must be at least %(n)s characters long.", n=minimum))
 
 
+def phone_number(form, field) -> None:
+    allowed = set("0123456789+-()/. ")
+    if field.data and (set(field.data) - allowed or not any(c.isdigit() for c in field.data)):
+        raise ValidationError(_l("Enter a phone number with digits, spaces and + - ( ) / only."))
+
+
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
@@ -76,6 +82,13 @@ class ProfileForm(FlaskForm):
         description=_l(
             "Optional. Used only for the anonymous participation statistics the funder asks for (groups of fewer than five people are never shown)."
         ),
+    )
+    phone = StringField(_l("Phone"), validators=[Length(max=40), phone_number], filters=[strip])
+    is_email_public = BooleanField(
+        _l("Show my e-mail address to signed-in members in the partner directory")
+    )
+    is_phone_public = BooleanField(
+        _l("Show my phone number to signed-in members in the partner directory")
     )
 
 

@@ -142,6 +142,9 @@ def profile():
         current_user.function = (form.function.data or "").strip()
         current_user.locale = form.locale.data
         current_user.gender = Gender[form.gender.data]
+        current_user.phone = form.phone.data or ""
+        current_user.is_email_public = form.is_email_public.data
+        current_user.is_phone_public = form.is_phone_public.data
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))
