@@ -78,3 +78,111 @@ def make_organisation(
     db.session.add(organisation)
     db.session.flush()
     return organisation
+
+
+def make_group(
+    *,
+    slug: str | None = None,
+    kind=None,
+    name_nl: str | None = None,
+    is_public: bool = True,
+    is_leadership_required: bool = False,
+    phase=None,
+    **fields,
+):
+    """A working group (app.groups); every column can be overridden."""
+    from app.groups.models import GroupKind, Phase, WorkingGroup
+
+    n = next(_counter)
+    group = WorkingGroup(
+        slug=slug or f"group-{n}",
+        kind=kind or GroupKind.xenia,
+        name_nl=name_nl or f"Werkgroep {n}",
+        name_en=fields.pop("name_en", f"Working group {n}"),
+        is_public=is_public,
+        is_leadership_required=is_leadership_required,
+        phase=phase or Phase.information_input,
+        **fields,
+    )
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def make_membership(
+    group,
+    user: User | None = None,
+    *,
+    role=None,
+    organisation=None,
+    is_voting: bool | None = None,
+    joined_on=None,
+    left_on=None,
+):
+    """A membership written directly, without the rules of app.groups.services."""
+    from datetime import date
+
+    from app.groups.models import Membership, Role
+
+    role = role or Role.member
+    membership = Membership(
+        group=group,
+        user=user or make_user(),
+        organisation=organisation,
+        role=role,
+        is_voting=role.votes_by_default if is_voting is None else is_voting,
+        joined_on=joined_on or date(2026, 1, 1),
+        left_on=left_on,
+    )
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def make_subscriber(
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    language: str = "nl",
+    status=None,
+    organisation: str = "",
+):
+    """A newsletter subscriber, confirmed unless `status` says otherwise."""
+    from app.core.database import utcnow
+    from app.newsletter.models import ConsentSource, Subscriber, SubscriberStatus
+
+    n = next(_counter)
+    status = status or SubscriberStatus.confirmed
+    subscriber = Subscriber(
+        email=(email or f"reader{n}@example.org").lower(),
+        name=name if name is not None else f"Reader {n}",
+        organisation=organisation,
+        language=language,
+        status=status,
+        consent_source=ConsentSource.admin,
+        consent_basis="test data",
+        consent_at=utcnow() if status is SubscriberStatus.confirmed else None,
+    )
+    db.session.add(subscriber)
+    db.session.flush()
+    return subscriber
+
+
+def make_edition(*, quarter: str | None = None, languages=("nl", "de", "en"), **fields):
+    """A draft edition written in `languages` (title and Markdown body each)."""
+    from app.newsletter.models import Edition
+
+    n = next(_counter)
+    texts = {
+        "nl": ("Nieuws uit Enschede", "Het **Xenia**-overleg kwam bijeen in Enschede."),
+        "de": ("Neues aus Münster", "Die **Xenia**-Gruppe tagte in Münster."),
+        "en": ("News from the border", "The **Xenia** group met in Enschede."),
+    }
+    values = {}
+    for lang in languages:
+        values[f"title_{lang}"], values[f"body_{lang}"] = texts[lang]
+    values.update(fields)
+    edition = Edition(quarter=quarter or f"{2000 + n % 99:04d} Q{n % 4 + 1}", **values)
+    db.session.add(edition)
+    db.session.flush()
+    return edition
