@@ -52,12 +52,25 @@ def create_app(config: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (every model is registered before the first query)
     from .auth import bp as auth_bp
     from .auth.admin import bp as admin_bp
+    from .calendar import bp as calendar_bp
+    from .consensus import bp as consensus_bp
     from .core.views import bp as core_bp
     from .groups import bp as groups_bp
+    from .meetings import bp as meetings_bp
     from .newsletter import bp as newsletter_bp
     from .partners import bp as partners_bp
 
-    for blueprint in (core_bp, auth_bp, admin_bp, partners_bp, groups_bp, newsletter_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        admin_bp,
+        partners_bp,
+        groups_bp,
+        meetings_bp,
+        calendar_bp,
+        consensus_bp,
+        newsletter_bp,
+    ):
         app.register_blueprint(blueprint)
 
     from .cli import register_cli

@@ -5,9 +5,12 @@ import pytest
 
 from app.auth import services as auth_services
 from app.extensions import db
+from tests.calendar import access as calendar_access
 from tests.conftest import TEST_PASSWORD, login
+from tests.consensus import access as consensus_access
 from tests.factories import make_user
 from tests.groups import access as groups_access
+from tests.meetings import access as meetings_access
 from tests.newsletter import access as newsletter_access
 from tests.partners import access as partners_access
 
@@ -44,7 +47,14 @@ ACCESS = {
     },
 }
 # Each domain keeps its rows (and the objects they need) beside its tests.
-DOMAINS = [partners_access, groups_access, newsletter_access]
+DOMAINS = [
+    partners_access,
+    groups_access,
+    meetings_access,
+    calendar_access,
+    consensus_access,
+    newsletter_access,
+]
 for _domain in DOMAINS:
     assert not set(_domain.ACCESS) & set(ACCESS), "an endpoint is listed twice"
     ACCESS.update(_domain.ACCESS)
