@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 from app import create_app
 from app.config import database_url
@@ -120,8 +121,11 @@ def truncate_all() -> None:
 
 @pytest.fixture(autouse=True)
 def _app_context(app):
+    """Each test runs in an app context. Code called directly (services, CLI) speaks
+    English here, as the assertions do; requests still choose their own language."""
     with app.app_context():
-        yield
+        with force_locale("en"):
+            yield
         truncate_all()
     limiter.reset()
 

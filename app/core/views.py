@@ -27,10 +27,6 @@ UPCOMING = {
             "Cross-border work visits that partner organisations can register for, with a waiting list."
         ),
     ),
-    "newsletter": (
-        _l("Newsletter"),
-        _l("The quarterly newsletter: subscribe, read the archive, unsubscribe in one click."),
-    ),
     "reports": (
         _l("Indicators"),
         _l("The indicator report for the funder and the policy handbook."),

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from ..auth.models import Gender, User, normalise_email
 from ..extensions import db
 from ..groups.demo import seed_groups
+from ..newsletter.demo import seed_newsletter
 from ..partners.demo import seed_organisations
 
 DEMO_PASSWORD = "netwerkbrug-demo"  # noqa: S105 (documented demo login, demo data only)
@@ -55,8 +56,10 @@ def seed_people() -> int:
 
 def seed_demo() -> dict[str, int]:
     """Creates what is missing and returns how many rows of each kind were added."""
-    return {
+    added = {
         "organisations": seed_organisations(),
         "users": seed_people(),
         "groups": seed_groups(),
     }
+    added.update(seed_newsletter())
+    return added

@@ -9,6 +9,10 @@ Guarantees (see PITFALLS.md, "Mail"):
 - SIGTERM/SIGINT stop gracefully: the message in hand is finished and recorded, the rest of
   the batch is released, so a graceful stop sends nothing twice;
 - a hard kill can repeat at most the one message in hand, with the same Message-ID.
+
+Before each claim the worker runs the registered producers (`producers.py`), which turn
+other pending work, such as a newsletter edition being sent, into outbox rows a chunk at
+a time.
 """
 
 import enum
@@ -33,6 +37,7 @@ from flask import current_app
 from ..core.database import utcnow
 from ..extensions import db
 from .models import OutboxMessage, OutboxStatus
+from .producers import run_producers
 from .transports import (
     DeliveryFailure,
     PermanentFailure,
@@ -335,8 +340,12 @@ def run_worker(
     with StopRequest() as stop, transport_from_config(config) as transport:
         echo(f"Mail worker {me} started ({type(transport).__name__}).")
         while not stop.requested:
+            # Producers (e.g. a newsletter being sent) add their next chunk of outbox rows.
+            produced = run_producers(config["MAIL_BATCH_SIZE"])
             ids = claim_batch(me, config["MAIL_BATCH_SIZE"])
             if not ids:
+                if produced:
+                    continue  # e.g. a producer only finished or skipped something
                 transport.close()  # no idle connection held while waiting
                 if once:
                     break

@@ -2,4 +2,15 @@ from flask import Blueprint
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 
-from . import views  # noqa: E402, F401
+
+@bp.record_once
+def _register_producers(state) -> None:
+    """The mail worker finishes editions whose deliveries settled and renders the next chunk."""
+    from ..mail.producers import register_producer
+    from .services import finish_editions, produce_deliveries
+
+    register_producer(state.app, finish_editions)
+    register_producer(state.app, produce_deliveries)
+
+
+from . import cli, views  # noqa: E402, F401

@@ -1,0 +1,129 @@
+"""Newsletter sending throughput: an edition to N subscribers through the outbox worker
+(rendering each delivery in chunks, then SMTP over one reused connection), against raw
+smtplib sending the same N messages to the same aiosmtpd sink.
+
+Makes a throw-away SQLite database (schema from the models, as the tests do), N confirmed
+subscribers in nl/de/en, one edition in three languages, starts the send with
+`queue_edition()` (one INSERT … SELECT) and drains it with `run_worker(once=True)`, as
+`flask worker --once` does; then sends the messages the sink received once more with plain
+smtplib, and prints deliveries/s for both and their ratio.
+Run: `.venv/bin/python bench/newsletter_send.py [--subscribers 2000] [--batch 200]`."""
+
+import argparse
+import asyncio
+import smtplib
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.mail.worker import run_worker  # noqa: E402
+from app.newsletter import services  # noqa: E402
+from app.newsletter.models import Edition, Subscriber, SubscriberStatus  # noqa: E402
+
+BODY = {
+    "nl": "Het derde kwartaal stond in het teken van **organisatie en communicatie**.\n\n" * 20,
+    "de": "Das dritte Quartal stand im Zeichen von **Organisation und Kommunikation**.\n\n" * 20,
+    "en": "The third quarter was about **organisation and communication**.\n\n" * 20,
+}
+
+
+class KeepingSink:
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=200, help="MAIL_BATCH_SIZE")
+    args = parser.parse_args()
+    n = args.subscribers
+
+    sink = KeepingSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port, loop=asyncio.new_event_loop())
+    controller.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            app = create_app(
+                {
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
+                    "SMTP_HOST": "127.0.0.1",
+                    "SMTP_PORT": port,
+                    "SECRET_KEY": "bench",
+                    "MAIL_BATCH_SIZE": args.batch,
+                }
+            )
+            with app.app_context():
+                db.create_all()
+                db.session.execute(
+                    sa.insert(Subscriber),
+                    [
+                        {
+                            "email": f"reader{i}@example.org",
+                            "name": ("Jürgen Oßenbrügge", "Wilma ter Horst", "Sarah Mitchell")[
+                                i % 3
+                            ]
+                            + f" {i}",
+                            "language": ("de", "nl", "en")[i % 3],
+                            "status": SubscriberStatus.confirmed,
+                            "token": f"bench-token-{i:06d}-" + "x" * 24,
+                        }
+                        for i in range(n)
+                    ],
+                )
+                edition = Edition(quarter="2026 Q4")
+                for lang, body in BODY.items():
+                    setattr(edition, f"title_{lang}", f"Bench {lang}")
+                    setattr(edition, f"body_{lang}", body)
+                db.session.add(edition)
+                db.session.flush()
+
+                start = time.perf_counter()
+                services.queue_edition(None, edition)
+                db.session.commit()
+                queued_seconds = time.perf_counter() - start
+                sent = run_worker(once=True)
+                worker_seconds = time.perf_counter() - start
+                assert sent == n, f"worker sent {sent} of {n}"
+                assert len(sink.received) == n
+
+        messages = list(sink.received)
+        start = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            for mail_from, rcpt_tos, content in messages:
+                smtp.sendmail(mail_from, rcpt_tos, content)
+        raw_seconds = time.perf_counter() - start
+    finally:
+        controller.stop()
+
+    assert len(sink.received) == 2 * n
+    worker_rate, raw_rate = n / worker_seconds, n / raw_seconds
+    print(f"edition to {n} subscribers (nl/de/en), aiosmtpd sink on loopback, SQLite")
+    print(f"starting the send : {queued_seconds * 1000:7.0f} ms (one INSERT … SELECT)")
+    print(f"outbox worker     : {worker_rate:7.0f} deliveries/s (render in chunks + send)")
+    print(f"raw smtplib       : {raw_rate:7.0f} messages/s (same bytes, one reused connection)")
+    print(f"ratio             : {worker_rate / raw_rate:7.2f} of raw SMTP")
+
+
+if __name__ == "__main__":
+    main()
