@@ -10,8 +10,9 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from ..core.forms import EmailAddress
 from ..core.i18n import LANGUAGE_NAMES
 from .models import GENDER_TITLES, Gender
 
@@ -38,7 +39,9 @@ def phone_number(form, field) -> None:
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+        _l("E-mail address"),
+        validators=[DataRequired(), EmailAddress(), Length(max=254)],
+        filters=[strip],
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me signed in on this device"))
@@ -46,7 +49,9 @@ class LoginForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
-        _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+        _l("E-mail address"),
+        validators=[DataRequired(), EmailAddress(), Length(max=254)],
+        filters=[strip],
     )
 
 
@@ -95,7 +100,9 @@ class ProfileForm(FlaskForm):
 class InviteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(
-        _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+        _l("E-mail address"),
+        validators=[DataRequired(), EmailAddress(), Length(max=254)],
+        filters=[strip],
     )
     function = StringField(_l("Function"), validators=[Length(max=120)])
     locale = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES, default="nl")

@@ -20,11 +20,20 @@ Recipient = str | tuple[str, str]
 WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
 
 
+def smtp_address(email: str) -> str:
+    """The address as SMTP carries it: the domain in IDNA form (`münster.de` →
+    `xn--mnster-3ya.de`). Local parts are ASCII: the forms refuse anything else."""
+    local, _, domain = email.rpartition("@")
+    if not local or not domain:
+        return email
+    return f"{local}@{domain.encode('idna').decode('ascii')}"
+
+
 def _address(recipient: Recipient) -> Address:
     if isinstance(recipient, tuple):
         name, email = recipient
-        return Address(display_name=name or "", addr_spec=email)
-    return Address(addr_spec=recipient)
+        return Address(display_name=name or "", addr_spec=smtp_address(email))
+    return Address(addr_spec=smtp_address(recipient))
 
 
 def build_message(

@@ -10,8 +10,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from ..core.forms import EmailAddress
 from ..core.i18n import LANGUAGE_NAMES
 from .models import QUARTER_PATTERN
 
@@ -24,7 +25,9 @@ def strip(value: str | None) -> str | None:
 
 class SubscribeForm(FlaskForm):
     email = EmailField(
-        _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+        _l("E-mail address"),
+        validators=[DataRequired(), EmailAddress(), Length(max=254)],
+        filters=[strip],
     )
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)], filters=[strip])
     organisation = StringField(
@@ -55,7 +58,9 @@ class ConsentBasisMixin:
 
 class AddSubscriberForm(ConsentBasisMixin, FlaskForm):
     email = EmailField(
-        _l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+        _l("E-mail address"),
+        validators=[DataRequired(), EmailAddress(), Length(max=254)],
+        filters=[strip],
     )
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)], filters=[strip])
     organisation = StringField(

@@ -137,7 +137,7 @@ def checked_email(email: str) -> str:
     if not address or len(address) > 254:
         raise InvalidEmail()
     try:
-        validate_email(address, check_deliverability=False)
+        validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
         raise InvalidEmail() from error
     return address

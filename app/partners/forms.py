@@ -13,10 +13,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import phone_number, strip
+from ..core.forms import EmailAddress
 from .models import COUNTRY_TITLES, KIND_TITLES, Country, OrganisationKind
 from .services import MAX_SEARCH_LENGTH
 
@@ -124,7 +125,7 @@ class OrganisationForm(FlaskForm):
     website = StringField(_l("Website"), validators=[Length(max=300), web_address], filters=[strip])
     email = EmailField(
         _l("E-mail address"),
-        validators=[Optional(), Email(), Length(max=254)],
+        validators=[Optional(), EmailAddress(), Length(max=254)],
         filters=[strip],
         description=_l("The organisation's general address, shown to everyone."),
     )

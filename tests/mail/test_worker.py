@@ -188,6 +188,18 @@ def test_an_unreachable_server_defers_the_message_in_hand_and_releases_the_rest(
         assert row.next_attempt_at <= utcnow()
 
 
+def test_a_recipient_with_an_internationalised_domain_is_delivered(smtp_config):
+    row = queue_mail(("Jürgen Oßenbrügge", "jurgen@münster.de"), "Welkom").id
+    db.session.commit()
+
+    assert run_worker(once=True) == 1
+
+    [received] = smtp_config.handler.received
+    assert received.rcpt_tos == ["jurgen@xn--mnster-3ya.de"]
+    assert received.message["To"].addresses[0].addr_spec == "jurgen@xn--mnster-3ya.de"
+    assert db.session.get(OutboxMessage, row).status == OutboxStatus.sent
+
+
 def test_without_smtp_each_message_becomes_an_eml_file(outbox_dir):
     row = queue_mail(
         ("Jürgen Oßenbrügge", "juergen@example.de"),

@@ -139,6 +139,20 @@ def test_bad_input_is_answered_with_400_and_writes_nothing(client):
     assert outbox() == []
 
 
+def test_an_address_with_accents_before_the_at_is_refused_clearly(client):
+    response = subscribe(client, email="jürgen@example.de")
+    assert response.status_code == 400
+    assert "Invalid email address." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Subscriber)) == 0
+    assert outbox() == []
+
+
+def test_an_internationalised_domain_is_accepted_and_mailed_in_idna_form(client):
+    assert subscribe(client, email="jurgen@münster.de").status_code in (200, 302)
+    [row] = outbox()
+    assert row.recipient == "jurgen@xn--mnster-3ya.de"
+
+
 def test_the_spam_trap_pretends_success_and_does_nothing(client):
     response = subscribe(client, website="http://cheap-pills.example")
 
