@@ -39,6 +39,9 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_OUTBOX_DIR": env("MAIL_OUTBOX_DIR") or str(Path(instance_path) / "outbox"),
         "BASE_URL": (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
+        "GROUP_DOCUMENTS_DIR": env("GROUP_DOCUMENTS_DIR")
+        or str(Path(instance_path) / "group-documents"),
+        "NEWSLETTER_UNSUBSCRIBE_MAILTO": env("NEWSLETTER_UNSUBSCRIBE_MAILTO") or None,
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
     }
@@ -64,6 +67,8 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute"
     RATELIMIT_PASSWORD_RESET = "5 per minute"  # noqa: S105 (a rate, not a secret)
+    RATELIMIT_SUBSCRIBE = "5 per minute"
+    GROUP_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a secret)
     PASSWORD_MIN_LENGTH = 10
     RESET_LINK_MAX_AGE = timedelta(hours=2)
