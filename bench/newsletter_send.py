@@ -7,7 +7,7 @@ subscribers in nl/de/en, one edition in three languages, starts the send with
 `queue_edition()` (one INSERT … SELECT) and drains it with `run_worker(once=True)`, as
 `flask worker --once` does; then sends the messages the sink received once more with plain
 smtplib, and prints deliveries/s for both and their ratio.
-Run: `.venv/bin/python bench/newsletter_send.py [--subscribers 2000] [--batch 200]`."""
+Run: `.venv/bin/python bench/newsletter_send.py [--subscribers 10000] [--batch 200]`."""
 
 import argparse
 import asyncio
@@ -53,7 +53,7 @@ def free_port() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subscribers", type=int, default=2000)
+    parser.add_argument("--subscribers", type=int, default=10000)
     parser.add_argument("--batch", type=int, default=200, help="MAIL_BATCH_SIZE")
     args = parser.parse_args()
     n = args.subscribers
