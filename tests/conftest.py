@@ -98,13 +98,23 @@ def app(database_uri, tmp_path_factory):
     )
     app.test_client_class = IsolatedClient
     with app.app_context():
-        db.drop_all()
+        reset_schema()
         db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+def reset_schema() -> None:
+    """An empty schema, whatever an earlier run (of any version of the code) left behind."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
 
 
 def truncate_all() -> None:
