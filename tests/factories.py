@@ -186,3 +186,39 @@ def make_edition(*, quarter: str | None = None, languages=("nl", "de", "en"), **
     db.session.add(edition)
     db.session.flush()
     return edition
+
+
+def make_proposal(group, author=None, *, title: str | None = None, versions: int = 1):
+    """A consensus proposal (app.consensus) with `versions` numbered versions."""
+    from app.consensus.models import Proposal, ProposalVersion
+
+    n = next(_counter)
+    proposal = Proposal(group=group, title=title or f"Voorstel {n}", created_by=author)
+    db.session.add(proposal)
+    for number in range(1, versions + 1):
+        db.session.add(
+            ProposalVersion(
+                proposal=proposal,
+                number=number,
+                text_nl=f"Nieuwkomers wonen verspreid over de stad (versie {number}).",
+                text_de=f"Zuwanderer wohnen über die Stadt verteilt (Fassung {number}).",
+                change_note="" if number == 1 else f"Herzien na ronde {number - 1}.",
+                author=author,
+            )
+        )
+    db.session.flush()
+    db.session.refresh(proposal)
+    return proposal
+
+
+def make_round(proposal, moderator, *, closes_in_days: int = 7, now=None, **settings):
+    """An open round on the proposal's current version, opened through the service."""
+    from datetime import timedelta
+
+    from app.consensus import services
+    from app.core.database import utcnow
+
+    now = now or utcnow()
+    return services.open_round(
+        moderator, proposal, closes_at=now + timedelta(days=closes_in_days), now=now, **settings
+    )

@@ -2,4 +2,48 @@ from flask import Blueprint
 
 bp = Blueprint("consensus", __name__, url_prefix="/consensus")
 
-from . import views  # noqa: E402, F401
+
+@bp.record_once
+def _register_producers(state) -> None:
+    """The mail worker closes rounds whose closing time has passed."""
+    from ..mail.producers import register_producer
+    from .services import close_due_rounds_job
+
+    register_producer(state.app, close_due_rounds_job)
+
+
+@bp.app_template_global()
+def consensus_proposals_of(group):
+    """The group's proposals for its page (groups/show.html includes our section)."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import selectinload
+
+    from ..extensions import db
+    from .models import Proposal
+
+    return db.session.scalars(
+        sa.select(Proposal)
+        .where(Proposal.group_id == group.id)
+        .options(selectinload(Proposal.rounds))
+        .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+    ).all()
+
+
+@bp.app_template_filter("consensus_when")
+def consensus_when(value, style: str = "medium") -> str:
+    """A date and time in the viewer's language and time zone, to the minute (Babel's
+    datetime patterns show seconds and the zone's full name, too much for a deadline)."""
+    from babel.dates import format_date, format_time, get_datetime_format
+    from flask_babel import get_locale, get_timezone
+
+    if value is None:
+        return ""
+    locale = get_locale()
+    local = value.astimezone(get_timezone())
+    pattern = get_datetime_format(style, locale=locale).replace("'", "")
+    return pattern.replace("{0}", format_time(local, "short", locale=locale)).replace(
+        "{1}", format_date(local, style, locale=locale)
+    )
+
+
+from . import cli, views  # noqa: E402, F401

@@ -1,0 +1,328 @@
+"""Consensus: proposals with numbered bilingual versions, moderated rounds on one version,
+one position per voting member and round, and the reminders sent for a round."""
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.database import UTCDateTime, utcnow
+from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..auth.models import User
+    from ..groups.models import Membership, WorkingGroup
+
+
+class ProposalStatus(enum.Enum):
+    open = "open"
+    decided = "decided"
+
+    @property
+    def title(self) -> str:
+        return str(STATUS_TITLES[self])
+
+
+STATUS_TITLES = {
+    ProposalStatus.open: _l("Under discussion"),
+    ProposalStatus.decided: _l("Decided by consensus"),
+}
+
+
+class Visibility(enum.Enum):
+    """Who sees which member took which position."""
+
+    named = "named"
+    # Members see positions and reasons without names; the moderator sees the names.
+    anonymous = "anonymous"
+    # Nobody sees who took which position; only who has answered, for the reminders.
+    secret = "secret"  # noqa: S105 (a visibility mode, not a password)
+
+    @property
+    def title(self) -> str:
+        return str(VISIBILITY_TITLES[self])
+
+
+VISIBILITY_TITLES = {
+    Visibility.named: _l("Named: everyone in the group sees who took which position"),
+    Visibility.anonymous: _l("Anonymous to members, named to the moderator"),
+    Visibility.secret: _l("Fully anonymous: nobody sees who took which position"),
+}
+
+
+class Stance(enum.Enum):
+    agree = "agree"
+    agree_with_reservations = "agree_with_reservations"
+    stand_aside = "stand_aside"
+    object = "object"
+
+    @property
+    def title(self) -> str:
+        return str(STANCE_TITLES[self])
+
+    @property
+    def needs_reason(self) -> bool:
+        return self in (Stance.agree_with_reservations, Stance.object)
+
+
+STANCE_TITLES = {
+    Stance.agree: _l("Agree"),
+    Stance.agree_with_reservations: _l("Agree with reservations"),
+    Stance.stand_aside: _l("Stand aside"),
+    Stance.object: _l("Object"),
+}
+
+
+class Outcome(enum.Enum):
+    consensus = "consensus"
+    objections = "objections"
+    no_quorum = "no_quorum"
+
+    @property
+    def title(self) -> str:
+        return str(OUTCOME_TITLES[self])
+
+
+OUTCOME_TITLES = {
+    Outcome.consensus: _l("Consensus"),
+    Outcome.objections: _l("Objections"),
+    Outcome.no_quorum: _l("No quorum"),
+}
+
+
+class Proposal(db.Model):
+    """A text the group works towards consensus on, in numbered versions."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("working_groups.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[ProposalStatus] = mapped_column(
+        sa.Enum(ProposalStatus, native_enum=False, length=10),
+        default=ProposalStatus.open,
+        server_default=ProposalStatus.open.name,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    group: Mapped["WorkingGroup"] = relationship()
+    created_by: Mapped["User | None"] = relationship()
+    versions: Mapped[list["ProposalVersion"]] = relationship(
+        back_populates="proposal", order_by="ProposalVersion.number"
+    )
+    rounds: Mapped[list["Round"]] = relationship(back_populates="proposal", order_by="Round.number")
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.id} {self.title!r}>"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status == ProposalStatus.decided
+
+    @property
+    def current_version(self) -> "ProposalVersion | None":
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def current_round(self) -> "Round | None":
+        """The round that has not been closed yet (at most one)."""
+        return next((r for r in self.rounds if r.closed_at is None), None)
+
+    @property
+    def decision_round(self) -> "Round | None":
+        return next((r for r in self.rounds if r.outcome == Outcome.consensus), None)
+
+
+class ProposalVersion(db.Model):
+    """One numbered text of a proposal, in Dutch and German side by side."""
+
+    __tablename__ = "proposal_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column()
+    text_nl: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    text_de: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # "nl" or "de" when one language is the binding one; "" when both are equal.
+    binding_language: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
+    change_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="versions")
+    author: Mapped["User | None"] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("proposal_id", "number"),)
+
+    def __repr__(self) -> str:
+        return f"<ProposalVersion {self.proposal_id}/{self.number}>"
+
+
+class Round(db.Model):
+    """A moderated round on one version: open until its closing time or until the
+    moderator closes it; the outcome and the tally are written once, on closing."""
+
+    __tablename__ = "consensus_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("proposal_versions.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column()
+    visibility: Mapped[Visibility] = mapped_column(
+        sa.Enum(Visibility, native_enum=False, length=10)
+    )
+    is_tally_hidden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Both counted when the round opens: later membership changes do not move the bar.
+    eligible_count: Mapped[int] = mapped_column()
+    quorum: Mapped[int] = mapped_column()
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None when the worker closed it at the closing time.
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    outcome: Mapped[Outcome | None] = mapped_column(sa.Enum(Outcome, native_enum=False, length=12))
+    # Counts per stance at closing, e.g. {"agree": 20, "object": 1}.
+    tally: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="rounds")
+    version: Mapped[ProposalVersion] = relationship()
+    opened_by: Mapped["User | None"] = relationship(foreign_keys=[opened_by_id])
+    closed_by: Mapped["User | None"] = relationship(foreign_keys=[closed_by_id])
+    positions: Mapped[list["Position"]] = relationship(
+        back_populates="round", order_by="Position.id"
+    )
+    reminders: Mapped[list["RoundReminder"]] = relationship(
+        back_populates="round", order_by="RoundReminder.sent_at"
+    )
+
+    __table_args__ = (sa.UniqueConstraint("proposal_id", "number"),)
+
+    def __repr__(self) -> str:
+        return f"<Round {self.proposal_id}/{self.number}>"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        """Open until closed, and never after its closing time, even before the worker ran."""
+        return self.closed_at is None and (now or utcnow()) < self.closes_at
+
+    def is_due(self, now: datetime | None = None) -> bool:
+        return self.closed_at is None and (now or utcnow()) >= self.closes_at
+
+    def shows_names_to(self, user, *, is_moderator: bool) -> bool:
+        """Named rounds show names to everyone who sees the round; anonymous rounds only to
+        the moderator and the project manager; secret rounds to nobody."""
+        if self.visibility == Visibility.named:
+            return True
+        if self.visibility == Visibility.anonymous:
+            return is_moderator
+        return False
+
+    def shows_tally_to(self, *, is_moderator: bool) -> bool:
+        return is_moderator or not self.is_tally_hidden or self.is_closed
+
+
+class Position(db.Model):
+    """One voting member's position in a round; changeable while the round is open."""
+
+    __tablename__ = "consensus_positions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("consensus_rounds.id", ondelete="CASCADE"), index=True
+    )
+    membership_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
+    stance: Mapped[Stance] = mapped_column(sa.Enum(Stance, native_enum=False, length=30))
+    reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    round: Mapped[Round] = relationship(back_populates="positions")
+    membership: Mapped["Membership"] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("round_id", "membership_id"),)
+
+    def __repr__(self) -> str:
+        return f"<Position {self.round_id}:{self.membership_id} {self.stance.name}>"
+
+
+class RoundReminder(db.Model):
+    """A reminder sent to those who had not answered (at most one a day per round)."""
+
+    __tablename__ = "consensus_round_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("consensus_rounds.id", ondelete="CASCADE"), index=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    recipient_count: Mapped[int] = mapped_column(default=0)
+
+    round: Mapped[Round] = relationship(back_populates="reminders")
+    sent_by: Mapped["User | None"] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RoundReminder {self.round_id} {self.sent_at:%Y-%m-%d %H:%M}>"
+
+
+class Comment(db.Model):
+    """A contribution to a proposal's discussion, in Markdown (rendered sanitised). The
+    author may edit it for a short time; the moderator may hide it with a visible reason."""
+
+    __tablename__ = "proposal_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+
+    proposal: Mapped[Proposal] = relationship()
+    author: Mapped["User | None"] = relationship(foreign_keys=[author_id])
+    hidden_by: Mapped["User | None"] = relationship(foreign_keys=[hidden_by_id])
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} on {self.proposal_id}>"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    def is_editable_by(self, user, now: datetime | None = None) -> bool:
+        """Only its author, only within the edit window, and not once it is hidden."""
+        from .services import COMMENT_EDIT_WINDOW
+
+        return (
+            user is not None
+            and getattr(user, "is_authenticated", False)
+            and self.author_id == user.id
+            and not self.is_hidden
+            and (now or utcnow()) - self.created_at < COMMENT_EDIT_WINDOW
+        )

@@ -1,0 +1,454 @@
+"""Consensus pages: thin handlers that load, authorise, validate, call a service and
+commit once. A private group's proposals answer 404 to people outside the group; the
+moderator's pages answer 403 to everyone but the moderator and the project manager."""
+
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from ..core.database import utcnow
+from ..extensions import db
+from ..groups.models import Membership, WorkingGroup
+from . import bp, services
+from .forms import (
+    CommentForm,
+    ConfirmForm,
+    HideCommentForm,
+    OpenRoundForm,
+    PositionForm,
+    ProposalForm,
+    VersionForm,
+)
+from .models import Comment, Position, Proposal, ProposalVersion, Round, Stance, Visibility
+
+LOCAL_ZONE = ZoneInfo("Europe/Berlin")
+
+
+def _visible_group(slug: str) -> WorkingGroup:
+    group = db.one_or_404(sa.select(WorkingGroup).where(WorkingGroup.slug == slug))
+    if not group.is_visible_to(current_user):
+        abort(404)
+    return group
+
+
+def _visible_proposal(proposal_id: int) -> Proposal:
+    proposal = db.get_or_404(Proposal, proposal_id)
+    if not proposal.group.is_visible_to(current_user):
+        abort(404)
+    return proposal
+
+
+def _round_of(proposal: Proposal, round_id: int) -> Round:
+    round_ = db.get_or_404(Round, round_id)
+    if round_.proposal_id != proposal.id:
+        abort(404)
+    return round_
+
+
+def _moderated_round(proposal_id: int, round_id: int) -> Round:
+    proposal = _visible_proposal(proposal_id)
+    if not services.can_moderate(proposal.group, current_user):
+        abort(403)
+    return _round_of(proposal, round_id)
+
+
+@bp.get("/")
+def index():
+    """Proposals in every group the viewer may see."""
+    stmt = (
+        sa.select(Proposal)
+        .join(WorkingGroup, WorkingGroup.id == Proposal.group_id)
+        .options(selectinload(Proposal.group), selectinload(Proposal.rounds))
+        .order_by(Proposal.status, Proposal.created_at.desc(), Proposal.id.desc())
+    )
+    if not current_user.is_admin:
+        member_of = sa.select(Membership.group_id).where(
+            Membership.user_id == current_user.id, Membership.left_on.is_(None)
+        )
+        stmt = stmt.where(sa.or_(WorkingGroup.is_public.is_(True), WorkingGroup.id.in_(member_of)))
+    proposals = db.session.scalars(stmt).all()
+    return render_template("consensus/index.html", proposals=proposals)
+
+
+def _render_group_proposals(group: WorkingGroup, form: ProposalForm | None = None, status=200):
+    proposals = db.session.scalars(
+        sa.select(Proposal)
+        .where(Proposal.group_id == group.id)
+        .options(selectinload(Proposal.rounds), selectinload(Proposal.versions))
+        .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+    ).all()
+    can_moderate = services.can_moderate(group, current_user)
+    return render_template(
+        "consensus/group.html",
+        group=group,
+        proposals=proposals,
+        form=(form or ProposalForm()) if can_moderate else None,
+    ), status
+
+
+@bp.get("/groups/<slug>")
+def group_proposals(slug: str):
+    return _render_group_proposals(_visible_group(slug))
+
+
+@bp.post("/groups/<slug>")
+def create_proposal(slug: str):
+    group = _visible_group(slug)
+    if not services.can_moderate(group, current_user):
+        abort(403)
+    form = ProposalForm()
+    if not form.validate_on_submit():
+        return _render_group_proposals(group, form, 400)
+    proposal = services.create_proposal(
+        current_user,
+        group,
+        title=form.title.data,
+        text_nl=form.text_nl.data,
+        text_de=form.text_de.data,
+        binding_language=form.binding_language.data or "",
+        change_note=form.change_note.data or "",
+    )
+    db.session.commit()
+    flash(_("The proposal “%(title)s” has been put to the group.", title=proposal.title), "success")
+    return redirect(url_for("consensus.show", proposal_id=proposal.id))
+
+
+def _render_proposal(
+    proposal: Proposal,
+    *,
+    position_form: PositionForm | None = None,
+    round_form: OpenRoundForm | None = None,
+    version_form: VersionForm | None = None,
+    comment_form: CommentForm | None = None,
+    status: int = 200,
+):
+    group = proposal.group
+    is_moderator = services.can_moderate(group, current_user)
+    current = proposal.current_round
+    current_view = None
+    my_position = None
+    membership = services.voting_membership_of(group, current_user)
+    if current is not None:
+        current_view = services.round_view(current, current_user, is_moderator=is_moderator)
+        if membership is not None:
+            my_position = db.session.scalar(
+                sa.select(Position).where(
+                    Position.round_id == current.id, Position.membership_id == membership.id
+                )
+            )
+    if position_form is None and current is not None and membership is not None:
+        position_form = PositionForm(
+            stance=my_position.stance.value if my_position else None,
+            reason=my_position.reason if my_position else "",
+        )
+    closed_views = [
+        services.round_view(r, current_user, is_moderator=is_moderator)
+        for r in proposal.rounds
+        if r.is_closed
+    ]
+    last_closed = closed_views[-1] if closed_views else None
+    can_revise = is_moderator and not proposal.is_decided and current is None
+    if can_revise and version_form is None:
+        latest = proposal.current_version
+        version_form = VersionForm(
+            text_nl=latest.text_nl, text_de=latest.text_de, binding_language=latest.binding_language
+        )
+    if is_moderator and not proposal.is_decided and current is None and round_form is None:
+        round_form = OpenRoundForm()
+    versions = proposal.versions
+    comments = db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.proposal_id == proposal.id)
+        .options(selectinload(Comment.author), selectinload(Comment.hidden_by))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    if (
+        comment_form is None
+        and not proposal.is_decided
+        and services.can_comment(group, current_user)
+    ):
+        comment_form = CommentForm()
+    return render_template(
+        "consensus/proposal.html",
+        proposal=proposal,
+        group=group,
+        versions=versions,
+        is_moderator=is_moderator,
+        current=current,
+        current_view=current_view,
+        my_position=my_position,
+        can_take_position=membership is not None and current is not None and current.is_open(),
+        position_form=position_form,
+        round_form=round_form
+        if (is_moderator and not proposal.is_decided and not current)
+        else None,
+        version_form=version_form if can_revise else None,
+        closed_views=closed_views,
+        last_closed=last_closed,
+        comments=comments,
+        comment_form=comment_form if not proposal.is_decided else None,
+        now=utcnow(),
+    ), status
+
+
+@bp.get("/proposals/<int:proposal_id>")
+def show(proposal_id: int):
+    return _render_proposal(_visible_proposal(proposal_id))
+
+
+def _domain_error(proposal: Proposal, error: services.ConsensusError, **forms):
+    db.session.rollback()
+    flash(str(error.message), "danger")
+    return _render_proposal(_visible_proposal(proposal.id), status=error.status_code, **forms)
+
+
+@bp.post("/proposals/<int:proposal_id>/versions")
+def revise(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    if not services.can_moderate(proposal.group, current_user):
+        abort(403)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        return _render_proposal(proposal, version_form=form, status=400)
+    try:
+        version = services.revise_proposal(
+            current_user,
+            proposal,
+            text_nl=form.text_nl.data,
+            text_de=form.text_de.data,
+            binding_language=form.binding_language.data or "",
+            change_note=form.change_note.data or "",
+        )
+    except services.ConsensusError as error:
+        return _domain_error(proposal, error)
+    db.session.commit()
+    flash(_("Version %(number)s has been saved.", number=version.number), "success")
+    return redirect(url_for("consensus.show", proposal_id=proposal.id))
+
+
+@bp.post("/proposals/<int:proposal_id>/rounds")
+def open_round(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    if not services.can_moderate(proposal.group, current_user):
+        abort(403)
+    form = OpenRoundForm()
+    if not form.validate_on_submit():
+        return _render_proposal(proposal, round_form=form, status=400)
+    closes_at = form.closes_at.data.replace(tzinfo=LOCAL_ZONE)
+    try:
+        round_ = services.open_round(
+            current_user,
+            proposal,
+            closes_at=closes_at,
+            visibility=Visibility(form.visibility.data),
+            is_tally_hidden=form.is_tally_hidden.data,
+            quorum=form.quorum.data,
+        )
+    except services.ConsensusError as error:
+        return _domain_error(proposal, error)
+    db.session.commit()
+    flash(_("Round %(number)s is open.", number=round_.number), "success")
+    return redirect(url_for("consensus.dashboard", proposal_id=proposal.id, round_id=round_.id))
+
+
+@bp.post("/proposals/<int:proposal_id>/rounds/<int:round_id>/position")
+def record_position(proposal_id: int, round_id: int):
+    proposal = _visible_proposal(proposal_id)
+    round_ = _round_of(proposal, round_id)
+    form = PositionForm()
+    if not form.validate_on_submit():
+        return _render_proposal(proposal, position_form=form, status=400)
+    try:
+        services.record_position(round_, current_user, Stance(form.stance.data), form.reason.data)
+    except services.ReasonRequired as error:
+        db.session.rollback()
+        form.reason.errors = [str(error.message)]
+        return _render_proposal(_visible_proposal(proposal_id), position_form=form, status=400)
+    except services.ConsensusError as error:
+        return _domain_error(proposal, error)
+    db.session.commit()
+    flash(
+        _("Your position has been recorded. You can change it until the round closes."), "success"
+    )
+    return redirect(url_for("consensus.show", proposal_id=proposal.id))
+
+
+@bp.get("/proposals/<int:proposal_id>/rounds/<int:round_id>/dashboard")
+def dashboard(proposal_id: int, round_id: int):
+    round_ = _moderated_round(proposal_id, round_id)
+    view = services.round_view(round_, current_user, is_moderator=True)
+    return render_template(
+        "consensus/dashboard.html",
+        proposal=round_.proposal,
+        round=round_,
+        view=view,
+        form=ConfirmForm(),
+        can_remind=round_.is_open() and bool(view.waiting),
+    )
+
+
+@bp.get("/proposals/<int:proposal_id>/rounds/<int:round_id>/projected")
+def projected(proposal_id: int, round_id: int):
+    round_ = _moderated_round(proposal_id, round_id)
+    view = services.round_view(round_, current_user, is_moderator=True)
+    return render_template(
+        "consensus/projected.html", proposal=round_.proposal, round=round_, view=view
+    )
+
+
+@bp.get("/proposals/<int:proposal_id>/rounds/<int:round_id>/tally.json")
+def tally_json(proposal_id: int, round_id: int):
+    """The live tally as the viewer may see it (names only where the round allows)."""
+    proposal = _visible_proposal(proposal_id)
+    round_ = _round_of(proposal, round_id)
+    is_moderator = services.can_moderate(proposal.group, current_user)
+    view = services.round_view(round_, current_user, is_moderator=is_moderator)
+    response = jsonify(view.as_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/proposals/<int:proposal_id>/rounds/<int:round_id>/close")
+def close(proposal_id: int, round_id: int):
+    round_ = _moderated_round(proposal_id, round_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        outcome = services.close_round(current_user, round_)
+    except services.ConsensusError as error:
+        return _domain_error(round_.proposal, error)
+    db.session.commit()
+    flash(
+        _("Round %(number)s is closed: %(outcome)s.", number=round_.number, outcome=outcome.title),
+        "success",
+    )
+    return redirect(url_for("consensus.show", proposal_id=proposal_id))
+
+
+@bp.post("/proposals/<int:proposal_id>/rounds/<int:round_id>/remind")
+def remind(proposal_id: int, round_id: int):
+    round_ = _moderated_round(proposal_id, round_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        reminder = services.remind_non_responders(current_user, round_)
+    except services.ConsensusError as error:
+        return _domain_error(round_.proposal, error)
+    db.session.commit()
+    flash(
+        ngettext(
+            "A reminder has been sent to %(num)s member.",
+            "A reminder has been sent to %(num)s members.",
+            reminder.recipient_count,
+        ),
+        "success",
+    )
+    return redirect(url_for("consensus.dashboard", proposal_id=proposal_id, round_id=round_id))
+
+
+def _version_number(proposal: Proposal, name: str, default: int) -> ProposalVersion:
+    number = request.args.get(name, default, type=int)
+    version = next((v for v in proposal.versions if v.number == number), None)
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.get("/proposals/<int:proposal_id>/diff")
+def diff(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    latest = proposal.current_version.number
+    old = _version_number(proposal, "from", max(1, latest - 1))
+    new = _version_number(proposal, "to", latest)
+    return render_template(
+        "consensus/diff.html",
+        proposal=proposal,
+        old=old,
+        new=new,
+        diff_nl=services.diff_texts(old.text_nl, new.text_nl),
+        diff_de=services.diff_texts(old.text_de, new.text_de),
+    )
+
+
+@bp.get("/proposals/<int:proposal_id>/decision")
+def decision(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    if not proposal.is_decided:
+        abort(404)
+    is_moderator = services.can_moderate(proposal.group, current_user)
+    views = [
+        services.round_view(r, current_user, is_moderator=is_moderator) for r in proposal.rounds
+    ]
+    return render_template(
+        "consensus/decision.html",
+        proposal=proposal,
+        round=proposal.decision_round,
+        views=views,
+        now=utcnow(),
+    )
+
+
+def _comment_of(proposal: Proposal, comment_id: int) -> Comment:
+    comment = db.get_or_404(Comment, comment_id)
+    if comment.proposal_id != proposal.id:
+        abort(404)
+    return comment
+
+
+def _comments_anchor(proposal: Proposal) -> str:
+    return url_for("consensus.show", proposal_id=proposal.id, _anchor="discussion")
+
+
+@bp.post("/proposals/<int:proposal_id>/comments")
+def add_comment(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    if not services.can_comment(proposal.group, current_user):
+        abort(403)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _render_proposal(proposal, comment_form=form, status=400)
+    try:
+        services.add_comment(current_user, proposal, form.body.data)
+    except services.ConsensusError as error:
+        return _domain_error(proposal, error)
+    db.session.commit()
+    flash(_("Your contribution has been added."), "success")
+    return redirect(_comments_anchor(proposal))
+
+
+@bp.post("/proposals/<int:proposal_id>/comments/<int:comment_id>/edit")
+def edit_comment(proposal_id: int, comment_id: int):
+    proposal = _visible_proposal(proposal_id)
+    comment = _comment_of(proposal, comment_id)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        flash(_("Please write your contribution."), "danger")
+        return _render_proposal(proposal, status=400)
+    try:
+        services.edit_comment(current_user, comment, form.body.data)
+    except services.ConsensusError as error:
+        return _domain_error(proposal, error)
+    db.session.commit()
+    flash(_("Your contribution has been changed."), "success")
+    return redirect(_comments_anchor(proposal))
+
+
+@bp.post("/proposals/<int:proposal_id>/comments/<int:comment_id>/hide")
+def hide_comment(proposal_id: int, comment_id: int):
+    proposal = _visible_proposal(proposal_id)
+    if not services.can_moderate(proposal.group, current_user):
+        abort(403)
+    comment = _comment_of(proposal, comment_id)
+    form = HideCommentForm()
+    if not form.validate_on_submit():
+        flash(_("Please give the reason for hiding this contribution."), "danger")
+        return _render_proposal(proposal, status=400)
+    services.hide_comment(current_user, comment, form.reason.data)
+    db.session.commit()
+    flash(_("The contribution is hidden; the reason is shown in its place."), "success")
+    return redirect(_comments_anchor(proposal))

@@ -15,12 +15,6 @@ UPCOMING = {
             "Meetings, coaching days and conferences with agenda, invitations, minutes and calendar feeds."
         ),
     ),
-    "consensus": (
-        _l("Consensus"),
-        _l(
-            "Proposals with versions and moderated consensus rounds, ending in a permanent decision record."
-        ),
-    ),
     "visits": (
         _l("Work visits"),
         _l(

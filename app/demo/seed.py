@@ -5,6 +5,7 @@ own part (`<domain>/demo.py`); the order matters, as later parts refer to earlie
 import sqlalchemy as sa
 
 from ..auth.models import Gender, User, normalise_email
+from ..consensus.demo import seed_consensus
 from ..extensions import db
 from ..groups.demo import seed_groups
 from ..newsletter.demo import seed_newsletter
@@ -60,6 +61,7 @@ def seed_demo() -> dict[str, int]:
         "organisations": seed_organisations(),
         "users": seed_people(),
         "groups": seed_groups(),
+        "proposals": seed_consensus(),
     }
     added.update(seed_newsletter())
     return added

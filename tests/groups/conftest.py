@@ -7,4 +7,3 @@ def documents_dir(app, tmp_path, monkeypatch):
     path = tmp_path / "group-documents"
     monkeypatch.setitem(app.config, "GROUP_DOCUMENTS_DIR", str(path))
     return path
-

@@ -1,0 +1,66 @@
+"""The Xenia moderator, in the browser: opens a round, a member records a position, the
+moderator closes the round and sees the outcome and the decision record; axe-clean pages."""
+
+from playwright.sync_api import expect
+
+from app.extensions import db
+from app.groups.models import Role
+from tests.factories import make_group, make_membership, make_organisation, make_proposal, make_user
+
+from .test_groups import sign_in
+
+
+def test_moderator_runs_a_round_to_consensus(page, browser, base_url, assert_accessible):
+    group = make_group(slug="xenia-e2e", name_en="Xenia — Housing for newcomers")
+    moderator = make_user(email="moderator@example.org", name="Jürgen Moderator")
+    make_membership(group, moderator, role=Role.moderator, is_voting=False)
+    member = make_user(email="fatma@example.org", name="Fatma Yıldız")
+    make_membership(group, member, role=Role.member, organisation=make_organisation())
+    proposal = make_proposal(group, moderator, title="Housing newcomers", versions=2)
+    db.session.commit()
+    proposal_url = f"/consensus/proposals/{proposal.id}"
+
+    sign_in(page, "moderator@example.org")
+    page.goto(f"/groups/{group.slug}")
+    page.get_by_role("link", name="Housing newcomers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Housing newcomers")
+    assert_accessible(page)
+    page.get_by_role("link", name="Changes from version 1 to 2").click()
+    expect(page.locator("ins").first).to_be_visible()
+    assert_accessible(page)
+
+    page.goto(proposal_url)
+    page.get_by_label("Closes at").fill("2099-06-30T18:00")
+    page.get_by_role("button", name="Open the round").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Moderator dashboard")
+    expect(page.get_by_role("main")).to_contain_text("Fatma Yıldız")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Projected view").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Housing newcomers")
+    assert_accessible(page)
+
+    other = browser.new_context(base_url=base_url, locale="en-GB")
+    member_page = other.new_page()
+    sign_in(member_page, "fatma@example.org")
+    member_page.goto(proposal_url)
+    member_page.get_by_label("Agree with reservations").check()
+    member_page.get_by_label("Reason").fill("Only with a neighbourhood coach.")
+    member_page.get_by_role("button", name="Record my position").click()
+    expect(member_page.get_by_role("status")).to_contain_text("Your position has been recorded.")
+    assert_accessible(member_page)
+    other.close()
+
+    # The projected view picks up the new position by itself.
+    expect(page.locator('[data-tally="agree_with_reservations"]')).to_have_text("1", timeout=15000)
+
+    page.get_by_role("link", name="Back to the dashboard").click()
+    expect(page.get_by_role("main")).to_contain_text("Only with a neighbourhood coach.")
+    page.get_by_role("button", name="Close the round now").click()
+    expect(page.get_by_role("status")).to_contain_text("Round 1 is closed: Consensus.")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Decision record").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Decision record")
+    expect(page.get_by_role("main")).to_contain_text("Only with a neighbourhood coach.")
+    assert_accessible(page)
