@@ -222,3 +222,38 @@ def make_round(proposal, moderator, *, closes_in_days: int = 7, now=None, **sett
     return services.open_round(
         moderator, proposal, closes_at=now + timedelta(days=closes_in_days), now=now, **settings
     )
+
+
+def make_meeting(
+    group=None,
+    *,
+    organiser=None,
+    start=None,
+    hours: float = 2,
+    kind=None,
+    title_en: str | None = None,
+    invitees=(),
+    **fields,
+):
+    """A planned meeting written directly (no mails); `start` is an aware datetime."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.meetings.models import Invitation, Meeting, MeetingKind
+
+    n = next(_counter)
+    start = start or datetime(2030, 6, 3, 8, 0, tzinfo=UTC)
+    meeting = Meeting(
+        group=group,
+        organiser=organiser,
+        kind=kind or MeetingKind.working_session,
+        title_nl=fields.pop("title_nl", f"Bijeenkomst {n}"),
+        title_en=title_en or f"Meeting {n}",
+        start_at=start,
+        end_at=start + timedelta(hours=hours),
+        **fields,
+    )
+    db.session.add(meeting)
+    for person in invitees:
+        db.session.add(Invitation(meeting=meeting, user=person))
+    db.session.flush()
+    return meeting

@@ -21,7 +21,7 @@ SIGN_IN = 302  # anonymous users are sent to the login page
 ACCESS = {
     "core.index": {"GET": (200, 200, 200)},
     "core.healthz": {"GET": (200, 200, 200)},
-    "core.coming_soon": {"args": lambda w: {"domain": "meetings"}, "GET": (200, 200, 200)},
+    "core.coming_soon": {"args": lambda w: {"domain": "visits"}, "GET": (200, 200, 200)},
     "auth.login": {"GET": (200, 302, 302), "POST": (400, 302, 302)},
     "auth.logout": {"POST": (302, 302, 302)},
     "auth.forgot_password": {"GET": (200, 200, 200), "POST": (400, 400, 400)},

@@ -149,8 +149,21 @@ def profile():
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template(
-        "auth/profile.html", form=form, password_form=ChangePasswordForm()
+        "auth/profile.html",
+        form=form,
+        password_form=ChangePasswordForm(),
+        **_calendar_feed_context(),
     ), 400 if form.is_submitted() else 200
+
+
+def _calendar_feed_context() -> dict:
+    """The personal calendar feed (app.meetings) shown on the profile."""
+    from ..core.urls import external_url
+    from ..meetings.services import feed_of
+
+    feed = feed_of(current_user)
+    url = external_url("calendar.personal_feed", token=feed.token) if feed else None
+    return {"calendar_feed_url": url}
 
 
 @bp.post("/profile/password")
@@ -167,4 +180,6 @@ def change_password():
             return redirect(url_for("auth.profile"))
     profile_form = ProfileForm(obj=current_user, formdata=None)
     profile_form.gender.data = current_user.gender.name
-    return render_template("auth/profile.html", form=profile_form, password_form=form), 400
+    return render_template(
+        "auth/profile.html", form=profile_form, password_form=form, **_calendar_feed_context()
+    ), 400

@@ -9,12 +9,6 @@ bp = Blueprint("core", __name__)
 
 # Domains whose issue has not landed yet: the navigation links to an honest placeholder.
 UPCOMING = {
-    "meetings": (
-        _l("Meetings"),
-        _l(
-            "Meetings, coaching days and conferences with agenda, invitations, minutes and calendar feeds."
-        ),
-    ),
     "visits": (
         _l("Work visits"),
         _l(

@@ -8,6 +8,7 @@ from ..auth.models import Gender, User, normalise_email
 from ..consensus.demo import seed_consensus
 from ..extensions import db
 from ..groups.demo import seed_groups
+from ..meetings.demo import seed_meetings
 from ..newsletter.demo import seed_newsletter
 from ..partners.demo import seed_organisations
 
@@ -61,6 +62,7 @@ def seed_demo() -> dict[str, int]:
         "organisations": seed_organisations(),
         "users": seed_people(),
         "groups": seed_groups(),
+        "meetings": seed_meetings(),
         "proposals": seed_consensus(),
     }
     added.update(seed_newsletter())

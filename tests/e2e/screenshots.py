@@ -30,7 +30,7 @@ SIGNED_IN_PAGES = {
     "invite": "/admin/users/invite",
     "partners": "/partners/",
     "groups": "/groups/",
-    "coming-soon": "/soon/meetings",
+    "coming-soon": "/soon/visits",
     "404": "/no-such-page",
 }
 

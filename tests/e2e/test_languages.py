@@ -78,9 +78,9 @@ def test_switching_language_changes_the_page_and_is_remembered(page, assert_acce
     expect(page.get_by_role("heading", name="Kerngroep")).to_have_count(0)
     assert_accessible(page)
 
-    nav_link(page, "de", "Meetings").click()
+    nav_link(page, "de", "Newsletter").click()
     expect_language(page, "de")
-    expect(page.get_by_role("heading", level=1)).to_have_text(t("de", "Meetings"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("de", "Newsletter"))
     assert_accessible(page)
 
     switch_to(page, "de", "en")
