@@ -1,11 +1,12 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
 from ..core.i18n import LANGUAGE_NAMES
-from .models import ROLE_TITLES, Role
+from .models import GROUP_KIND_TITLES, ROLE_TITLES, GroupKind, Role
 
 ROLE_CHOICES = [SelectChoice(role.name, ROLE_TITLES[role]) for role in Role]
 # "as usual for the role" leaves the decision to Role.votes_by_default.
@@ -19,6 +20,25 @@ VOTING_VALUES = {"default": None, "yes": True, "no": False}
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+# Paths under /groups/ that are pages of their own, not groups.
+RESERVED_SLUGS = frozenset({"new", "mine"})
+KIND_CHOICES = [SelectChoice(kind.name, GROUP_KIND_TITLES[kind]) for kind in GroupKind]
+
+
+def not_reserved(form, field) -> None:
+    if field.data in RESERVED_SLUGS:
+        raise ValidationError(
+            _(
+                "“%(slug)s” is reserved for a page of the site; choose another web address.",
+                slug=field.data,
+            )
+        )
 
 
 def chosen(form, field) -> None:
@@ -78,3 +98,70 @@ class DocumentForm(FlaskForm):
         _l("File"),
         validators=[FileRequired(message=_l("Choose a file to upload."))],
     )
+
+
+class GroupForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, default=GroupKind.xenia.name)
+    slug = StringField(
+        _l("Web address"),
+        validators=[
+            DataRequired(),
+            Length(min=3, max=80),
+            Regexp(
+                r"^[a-z0-9-]+$",
+                message=_l("Use only lower-case letters a–z, digits and hyphens."),
+            ),
+            not_reserved,
+        ],
+        filters=[strip, lower],
+        description=_l(
+            "Part of the group’s address: /groups/<web address>. 3 to 80 lower-case letters, digits and hyphens."
+        ),
+    )
+    name_nl = StringField(
+        _l("Name in Dutch"), validators=[DataRequired(), Length(max=200)], filters=[strip]
+    )
+    name_de = StringField(_l("Name in German"), validators=[Length(max=200)], filters=[strip])
+    name_en = StringField(_l("Name in English"), validators=[Length(max=200)], filters=[strip])
+    description_nl = TextAreaField(_l("Description in Dutch"), filters=[strip])
+    description_de = TextAreaField(_l("Description in German"), filters=[strip])
+    description_en = TextAreaField(_l("Description in English"), filters=[strip])
+    theme_nl = StringField(_l("Theme in Dutch"), validators=[Length(max=200)], filters=[strip])
+    theme_de = StringField(_l("Theme in German"), validators=[Length(max=200)], filters=[strip])
+    theme_en = StringField(_l("Theme in English"), validators=[Length(max=200)], filters=[strip])
+    cities = StringField(
+        _l("Cities involved"),
+        validators=[Length(max=200)],
+        filters=[strip],
+        description=_l("As written on both sides of the border, e.g. “Münster, Enschede”."),
+    )
+    is_public = BooleanField(
+        _l("Public group"),
+        default=True,
+        description=_l("A private group is seen only by its members and the project manager."),
+    )
+    is_leadership_required = BooleanField(
+        _l("Only an organisation’s leadership may represent it in this group")
+    )
+
+    TEXT_FIELDS = (
+        "slug",
+        "name_nl",
+        "name_de",
+        "name_en",
+        "description_nl",
+        "description_de",
+        "description_en",
+        "theme_nl",
+        "theme_de",
+        "theme_en",
+        "cities",
+    )
+
+    def group_fields(self) -> dict:
+        """The values for services.create_group / update_group."""
+        values = {name: getattr(self, name).data or "" for name in self.TEXT_FIELDS}
+        values["kind"] = GroupKind[self.kind.data]
+        values["is_public"] = bool(self.is_public.data)
+        values["is_leadership_required"] = bool(self.is_leadership_required.data)
+        return values

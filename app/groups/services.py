@@ -4,6 +4,7 @@ process moves through its phases, and which files a group keeps.
 Every function takes the acting person, checks the rule, changes the session and flushes;
 the view commits once. A broken rule raises a GroupError with a translated message."""
 
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from . import filetypes
 from .models import (
     DOCUMENT_LANGUAGES,
     GroupDocument,
+    GroupKind,
     GroupPhase,
     Membership,
     Phase,
@@ -66,6 +68,16 @@ class MembershipEnded(GroupError):
 
 class NoNextPhase(GroupError):
     message = _l("The group is closed; there is no next phase.")
+
+
+class SlugTaken(GroupError):
+    status_code = 409
+    message = _l("Another group already uses this web address. Please choose another one.")
+
+
+class InvalidGroup(GroupError):
+    status_code = 400
+    message = _l("The group's details are incomplete or not valid.")
 
 
 class DocumentRejected(GroupError):
@@ -109,6 +121,94 @@ def _check_representation(
                 organisation=organisation.name,
             )
         )
+
+
+GROUP_FIELDS = (
+    "kind",
+    "slug",
+    "name_nl",
+    "name_de",
+    "name_en",
+    "description_nl",
+    "description_de",
+    "description_en",
+    "theme_nl",
+    "theme_de",
+    "theme_en",
+    "cities",
+    "is_public",
+    "is_leadership_required",
+)
+# Paths under /groups/ that are pages of their own and can never be a group's address.
+RESERVED_SLUGS = frozenset({"new", "mine"})
+SLUG_PATTERN = re.compile(r"^[a-z0-9-]{3,80}$")
+
+
+def _require_project_manager(actor: User) -> None:
+    if not getattr(actor, "is_admin", False):
+        raise NotAllowed(_("Only the project manager creates and edits working groups."))
+
+
+def _clean_group_fields(fields: dict) -> dict:
+    unknown = set(fields) - set(GROUP_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown working-group fields: {', '.join(sorted(unknown))}")
+    values = {
+        name: value.strip() if isinstance(value, str) else value for name, value in fields.items()
+    }
+    if "kind" in values and not isinstance(values["kind"], GroupKind):
+        raise InvalidGroup()
+    if "slug" in values:
+        slug = values["slug"]
+        if not SLUG_PATTERN.match(slug or "") or slug in RESERVED_SLUGS:
+            raise InvalidGroup(_("This web address cannot be used for a group."))
+    if "name_nl" in values and not values["name_nl"]:
+        raise InvalidGroup(_("A group needs a Dutch name."))
+    return values
+
+
+def _check_slug_free(slug: str, group: WorkingGroup | None = None) -> None:
+    stmt = sa.select(WorkingGroup.id).where(WorkingGroup.slug == slug)
+    if group is not None and group.id is not None:
+        stmt = stmt.where(WorkingGroup.id != group.id)
+    if db.session.scalar(stmt) is not None:
+        raise SlugTaken()
+
+
+def create_group(actor: User, **fields) -> WorkingGroup:
+    """Creates a working group; it starts in the first phase of the process, recorded in
+    its timeline. Only the project manager creates groups."""
+    _require_project_manager(actor)
+    values = _clean_group_fields(fields)
+    for required in ("kind", "slug", "name_nl"):
+        if required not in values:
+            raise InvalidGroup()
+    _check_slug_free(values["slug"])
+    first = next(iter(Phase))
+    started = today()
+    group = WorkingGroup(**values, phase=first, created_on=started)
+    db.session.add(group)
+    db.session.add(GroupPhase(group=group, phase=first, started_on=started, started_by_id=actor.id))
+    db.session.flush()
+    record_audit(actor, "group.created", group, slug=group.slug, kind=group.kind.name)
+    return group
+
+
+def update_group(actor: User, group: WorkingGroup, **fields) -> WorkingGroup:
+    """Changes a group's details (not its phase, which moves on by its own action)."""
+    _require_project_manager(actor)
+    values = _clean_group_fields(fields)
+    if "slug" in values and values["slug"] != group.slug:
+        _check_slug_free(values["slug"], group)
+    changed = {}
+    for name, value in values.items():
+        before = getattr(group, name)
+        if before != value:
+            changed[name] = before.name if isinstance(before, GroupKind) else before
+            setattr(group, name, value)
+    db.session.flush()
+    record_audit(actor, "group.updated", group, slug=group.slug, changed=",".join(sorted(changed)))
+    return group
 
 
 def active_membership(group: WorkingGroup, person: User) -> Membership | None:

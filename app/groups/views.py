@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
-from ..core.security import public
+from ..core.security import admin_required, public
 from ..extensions import db
 from ..partners.models import Organisation
 from . import bp, filetypes, services
@@ -21,6 +21,7 @@ from .forms import (
     ChangeRoleForm,
     DocumentForm,
     EndMembershipForm,
+    GroupForm,
     NextPhaseForm,
 )
 from .models import GroupDocument, GroupKind, Membership, Role, WorkingGroup
@@ -72,6 +73,51 @@ def index():
     )
     by_kind = {kind: [g for g in groups if g.kind == kind] for kind in GroupKind}
     return render_template("groups/index.html", by_kind=by_kind, counts=counts)
+
+
+def _render_group_form(form: GroupForm, group: WorkingGroup | None = None, status=200):
+    return render_template("groups/form.html", form=form, group=group), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def create():
+    form = GroupForm()
+    if not form.is_submitted():
+        return _render_group_form(form)
+    if not form.validate():
+        return _render_group_form(form, status=400)
+    try:
+        group = services.create_group(current_user, **form.group_fields())
+    except services.GroupError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error.message))
+        return _render_group_form(form, status=error.status_code)
+    db.session.commit()
+    flash(_("The group “%(name)s” has been created.", name=str(group.name)), "success")
+    return redirect(url_for("groups.show", slug=group.slug))
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(slug: str):
+    group = db.one_or_404(sa.select(WorkingGroup).where(WorkingGroup.slug == slug))
+    form = GroupForm(obj=group)
+    if not form.is_submitted():
+        form.kind.data = group.kind.name
+        return _render_group_form(form, group)
+    if not form.validate():
+        return _render_group_form(form, group, 400)
+    try:
+        services.update_group(current_user, group, **form.group_fields())
+    except services.GroupError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error.message))
+        group = db.one_or_404(sa.select(WorkingGroup).where(WorkingGroup.slug == slug))
+        return _render_group_form(form, group, error.status_code)
+    db.session.commit()
+    flash(_("The group “%(name)s” has been saved.", name=str(group.name)), "success")
+    return redirect(url_for("groups.show", slug=group.slug))
 
 
 @bp.get("/mine")

@@ -22,6 +22,9 @@ def _private(w, **extra):
 ACCESS = {
     "groups.index": {"GET": (200, 200, 200)},
     "groups.my_groups": {"GET": (SIGN_IN, 200, 200)},
+    # Creating and editing groups is the project manager's; an empty form is bad input.
+    "groups.create": {"GET": (SIGN_IN, 403, 200), "POST": (SIGN_IN, 403, 400)},
+    "groups.edit": {"args": _private, "GET": (SIGN_IN, 403, 200), "POST": (SIGN_IN, 403, 400)},
     "groups.show": {"args": _private, "GET": (404, 404, 200)},
     "groups.next_phase": {"args": _private, "POST": (SIGN_IN, 404, 302)},
     "groups.manage": {"args": _private, "GET": (SIGN_IN, 404, 200)},
