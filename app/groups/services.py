@@ -451,7 +451,8 @@ def size_label(size: int) -> str:
     return f"{size} B"
 
 
-def document_path(document: GroupDocument) -> Path:
+def document_path(document) -> Path:
+    """Where a group or meeting document's file is kept."""
     return documents_dir() / document.stored_name
 
 
@@ -461,19 +462,18 @@ def _clean_filename(filename: str) -> str:
     return name[-200:] or "document"
 
 
-def store_document(
-    actor: User,
-    group: WorkingGroup,
-    *,
-    title: str,
-    language: str,
-    filename: str,
-    stream: IO[bytes],
-) -> GroupDocument:
-    """Keeps a PDF, office document or image for the group. Its type is judged by its
-    content, its size is limited, and the file is stored under a random name."""
-    if not group.can_upload(actor):
-        raise NotAllowed(_("Only members of the group may add documents."))
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An uploaded file that passed the checks, not yet written anywhere."""
+
+    filename: str
+    content: bytes
+    file_type: filetypes.FileType
+
+
+def check_upload(language: str, filename: str, stream: IO[bytes]) -> CheckedUpload:
+    """Accepts a PDF, office document or image in a known language: its type is judged by
+    its content and its size is limited. Also used for meeting documents."""
     if language not in DOCUMENT_LANGUAGES:
         raise DocumentRejected(_("Choose the language of the document."))
     limit = max_document_bytes()
@@ -501,19 +501,41 @@ def store_document(
                 kind=file_type.label,
             )
         )
-    stored_name = f"{uuid.uuid4().hex}.{file_type.extensions[0]}"
+    return CheckedUpload(clean_name, content, file_type)
+
+
+def keep_upload(upload: CheckedUpload) -> str:
+    """Writes the file under a new random name in the documents folder; returns that name."""
+    stored_name = f"{uuid.uuid4().hex}.{upload.file_type.extensions[0]}"
+    (documents_dir() / stored_name).write_bytes(upload.content)
+    return stored_name
+
+
+def store_document(
+    actor: User,
+    group: WorkingGroup,
+    *,
+    title: str,
+    language: str,
+    filename: str,
+    stream: IO[bytes],
+) -> GroupDocument:
+    """Keeps a PDF, office document or image for the group (see check_upload), stored
+    under a random name."""
+    if not group.can_upload(actor):
+        raise NotAllowed(_("Only members of the group may add documents."))
+    upload = check_upload(language, filename, stream)
     document = GroupDocument(
         group=group,
         title=title.strip(),
         language=language,
-        filename=clean_name,
-        stored_name=stored_name,
-        content_type=file_type.content_type,
-        size_bytes=len(content),
+        filename=upload.filename,
+        stored_name=keep_upload(upload),
+        content_type=upload.file_type.content_type,
+        size_bytes=len(upload.content),
         uploaded_by_id=actor.id,
     )
     db.session.add(document)
     db.session.flush()
-    (documents_dir() / stored_name).write_bytes(content)
     record_audit(actor, "group.document_added", document, group=group.slug, title=document.title)
     return document

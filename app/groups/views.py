@@ -379,6 +379,11 @@ def download_document(slug: str, document_id: int):
     document = db.get_or_404(GroupDocument, document_id)
     if document.group_id != group.id:
         abort(404)
+    return document_response(document, private=not group.is_public)
+
+
+def document_response(document, *, private: bool):
+    """Hands out a stored group or meeting document as a download; 404 if the file is gone."""
     path = services.document_path(document)
     if not path.is_file():
         abort(404)
@@ -390,5 +395,5 @@ def download_document(slug: str, document_id: int):
         download_name=document.filename,
         max_age=0,
     )
-    response.headers["Cache-Control"] = "private, no-store" if not group.is_public else "no-cache"
+    response.headers["Cache-Control"] = "private, no-store" if private else "no-cache"
     return response

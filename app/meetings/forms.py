@@ -4,12 +4,16 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 
@@ -68,12 +72,52 @@ class MeetingForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if not (self.title_nl.data or self.title_de.data or self.title_en.data):
-            self.title_nl.errors.append(_l("Give the meeting a title in at least one language."))
-            ok = False
+        ok = self.has_title() and ok
         if ok and self.end.data <= self.start.data:
             self.end.errors.append(_l("The meeting must end after it starts."))
             ok = False
+        return ok
+
+    def has_title(self) -> bool:
+        if self.title_nl.data or self.title_de.data or self.title_en.data:
+            return True
+        self.title_nl.errors.append(_l("Give the meeting a title in at least one language."))
+        return False
+
+
+SERIES_ROWS = 6
+
+
+class SeriesDateForm(Form):
+    """One date of a series; a row left empty is skipped."""
+
+    day = DateField(_l("Date"), validators=[Optional()])
+    starts = TimeField(_l("Starts"), validators=[Optional()])
+    ends = TimeField(_l("Ends"), validators=[Optional()])
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.day.raw_data and self.day.raw_data[0]) and not any(
+            f.raw_data and f.raw_data[0] for f in (self.starts, self.ends)
+        )
+
+
+class SeriesForm(MeetingForm):
+    """The same meeting on several dates: shared details and one row per date."""
+
+    start = None
+    end = None
+    dates = FieldList(FormField(SeriesDateForm), min_entries=SERIES_ROWS, max_entries=SERIES_ROWS)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = FlaskForm.validate(self, extra_validators)
+        ok = self.has_title() and ok
+        for number, entry in enumerate(self.dates, start=1):
+            for errors in entry.form.errors.values():
+                for error in errors:
+                    self.form_errors.append(
+                        _l("Row %(num)s: %(problem)s", num=number, problem=error)
+                    )
         return ok
 
 
@@ -106,6 +150,8 @@ class AgendaItemForm(FlaskForm):
         default=15,
         validators=[InputRequired(), NumberRange(min=1, max=1440)],
     )
+    # The service checks that the proposal belongs to the meeting's group.
+    proposal = SelectField(_l("Linked proposal"), coerce=int, default=0, validate_choice=False)
 
 
 class MoveForm(FlaskForm):

@@ -17,9 +17,12 @@ from ..extensions import db
 
 if TYPE_CHECKING:
     from ..auth.models import User
+    from ..consensus.models import Proposal
     from ..groups.models import WorkingGroup
 
 LOCAL_ZONE = ZoneInfo("Europe/Berlin")
+# The project plans four cross-border coaching days in every participating city.
+COACHING_DAYS_PER_CITY = 4
 
 
 class MeetingKind(enum.Enum):
@@ -188,6 +191,11 @@ class Meeting(db.Model):
     action_items: Mapped[list["ActionItem"]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", order_by="ActionItem.id"
     )
+    documents: Mapped[list["MeetingDocument"]] = relationship(
+        back_populates="meeting",
+        cascade="all, delete-orphan",
+        order_by="MeetingDocument.uploaded_at.desc(), MeetingDocument.id.desc()",
+    )
 
     __table_args__ = (sa.CheckConstraint("end_at > start_at", name="ends_after_start"),)
 
@@ -305,8 +313,12 @@ class AgendaItem(db.Model):
     title: Mapped[str] = mapped_column(sa.String(300))
     presenter: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     duration_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
+    proposal_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("proposals.id", ondelete="SET NULL"), index=True
+    )
 
     meeting: Mapped[Meeting] = relationship(back_populates="agenda_items")
+    proposal: Mapped["Proposal | None"] = relationship()
 
     def __repr__(self) -> str:
         return f"<AgendaItem {self.meeting_id}#{self.position} {self.title!r}>"
@@ -338,6 +350,34 @@ class ActionItem(db.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+class MeetingDocument(db.Model):
+    """A file of a meeting (slides, an attendance list), kept like a group's documents: under
+    a random name in the documents folder, handed out only by the download view."""
+
+    __tablename__ = "meeting_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(200))
+    language: Mapped[str] = mapped_column(sa.String(5))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size_bytes: Mapped[int] = mapped_column()
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="documents")
+    uploaded_by: Mapped["User | None"] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<MeetingDocument {self.id} {self.filename}>"
 
 
 class CalendarFeed(db.Model):

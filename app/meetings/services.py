@@ -7,8 +7,8 @@ outbox worker sends them after the commit). A broken rule raises a MeetingError.
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -27,12 +27,15 @@ from ..extensions import db
 from ..groups.models import Membership, WorkingGroup
 from ..mail.services import build_message, queue_message, render_mail
 from .models import (
+    COACHING_DAYS_PER_CITY,
+    LOCAL_ZONE,
     ActionItem,
     AgendaItem,
     Attendance,
     CalendarFeed,
     Invitation,
     Meeting,
+    MeetingDocument,
     MeetingKind,
     MeetingStatus,
     MinutesStatus,
@@ -78,6 +81,16 @@ class InvalidRsvpLink(MeetingError):
 
 class MinutesNotReady(MeetingError):
     message = _l("The minutes cannot move to this step now.")
+
+
+class InvalidSeries(MeetingError):
+    status_code = 400
+    message = _l("Give at least one date for the series.")
+
+
+class ProposalNotInGroup(MeetingError):
+    status_code = 400
+    message = _l("Only a proposal of the meeting's own group can be linked.")
 
 
 # --- time --------------------------------------------------------------------------------
@@ -332,6 +345,61 @@ def cancel_meeting(actor: User, meeting: Meeting, *, now: datetime | None = None
     return meeting
 
 
+@dataclass
+class SeriesDate:
+    """One row of a series as entered: a day and local start and end times (any may be
+    missing when the row was filled in only partly)."""
+
+    number: int
+    day: date | None
+    starts: time | None
+    ends: time | None
+
+
+def _series_times(row: SeriesDate, zone_name: str) -> tuple[datetime, datetime]:
+    """The row's start and end in UTC; a broken row raises an error that names it."""
+    try:
+        if row.day is None or row.starts is None or row.ends is None:
+            raise InvalidSeries(_("Give a date, a start time and an end time."))
+        start_at = to_utc(datetime.combine(row.day, row.starts), zone_name)
+        end_at = to_utc(datetime.combine(row.day, row.ends), zone_name)
+        _check_times(start_at, end_at)
+    except MeetingError as error:
+        raise InvalidSeries(
+            _("Row %(num)s: %(problem)s", num=row.number, problem=error.message)
+        ) from error
+    return start_at, end_at
+
+
+def plan_series(
+    actor: User,
+    group: WorkingGroup | None,
+    details: MeetingDetails,
+    rows: Iterable[SeriesDate],
+    *,
+    zone_name: str = "Europe/Berlin",
+    extra_invitees: Iterable[User] = (),
+    now: datetime | None = None,
+) -> list[Meeting]:
+    """Plans several meetings alike but for their dates at once (the four coaching days
+    of a city). Every row is checked before anything is written: one bad row refuses the
+    whole series. Each meeting gets its own invitations."""
+    _check_may_plan(actor, group)
+    rows = list(rows)
+    if not rows:
+        raise InvalidSeries()
+    times = [_series_times(row, zone_name) for row in rows]
+    if details.kind == MeetingKind.coaching_day and not details.city.strip():
+        raise InvalidSeries(_("A coaching day belongs to a city: give the city."))
+    extra_invitees = list(extra_invitees)
+    meetings = []
+    for start_at, end_at in sorted(times):
+        one = replace(details, start_at=start_at, end_at=end_at)
+        meetings.append(create_meeting(actor, group, one, extra_invitees=extra_invitees, now=now))
+    record_audit(actor, "meeting.series_planned", meetings[0], count=len(meetings))
+    return meetings
+
+
 # --- invitations and answers -------------------------------------------------------------
 
 
@@ -431,14 +499,40 @@ def _check_manage(actor: User, meeting: Meeting) -> None:
         raise NotAllowed()
 
 
+def linkable_proposals(meeting: Meeting) -> list:
+    """The consensus proposals an agenda item of this meeting may point to: its group's."""
+    from ..consensus.models import Proposal
+
+    if meeting.group_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(Proposal.group_id == meeting.group_id)
+            .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+        )
+    )
+
+
 def add_agenda_item(
-    actor: User, meeting: Meeting, title: str, presenter: str = "", duration_minutes: int = 15
+    actor: User,
+    meeting: Meeting,
+    title: str,
+    presenter: str = "",
+    duration_minutes: int = 15,
+    proposal_id: int | None = None,
 ) -> AgendaItem:
+    """Adds an item at the end; it may point to a consensus proposal of the same group."""
+    from ..consensus.models import Proposal
+
     _check_manage(actor, meeting)
     if not title.strip() or not 1 <= duration_minutes <= 24 * 60:
         raise MeetingError(
             _("An agenda item needs a title and a duration between 1 and 1440 minutes.")
         )
+    proposal = db.session.get(Proposal, proposal_id) if proposal_id else None
+    if proposal_id and (proposal is None or proposal.group_id != meeting.group_id):
+        raise ProposalNotInGroup()
     position = max((i.position for i in meeting.agenda_items), default=0) + 1
     item = AgendaItem(
         meeting=meeting,
@@ -446,6 +540,7 @@ def add_agenda_item(
         presenter=presenter.strip(),
         duration_minutes=duration_minutes,
         position=position,
+        proposal=proposal,
     )
     db.session.add(item)
     db.session.flush()
@@ -569,6 +664,116 @@ def open_action_items(group: WorkingGroup) -> list[ActionItem]:
             .order_by(ActionItem.due_on.is_(None), ActionItem.due_on, ActionItem.id)
         )
     )
+
+
+def carried_action_items(meeting: Meeting) -> list[ActionItem]:
+    """Open actions from the group's earlier meetings (or, for a project-wide meeting, from
+    earlier project-wide ones), for the agenda of an upcoming meeting. Computed each time:
+    an action marked done disappears from every agenda."""
+    from sqlalchemy.orm import selectinload
+
+    if meeting.is_past or meeting.is_cancelled:
+        return []
+    same_group = (
+        Meeting.group_id.is_(None)
+        if meeting.group_id is None
+        else Meeting.group_id == meeting.group_id
+    )
+    return list(
+        db.session.scalars(
+            sa.select(ActionItem)
+            .join(Meeting)
+            .where(same_group, Meeting.start_at < meeting.start_at, ActionItem.done_at.is_(None))
+            .options(selectinload(ActionItem.owner), selectinload(ActionItem.meeting))
+            .order_by(ActionItem.due_on.is_(None), ActionItem.due_on, ActionItem.id)
+        )
+    )
+
+
+def local_today() -> date:
+    return utcnow().astimezone(LOCAL_ZONE).date()
+
+
+# --- documents ---------------------------------------------------------------------------
+
+
+def store_meeting_document(
+    actor: User, meeting: Meeting, *, title: str, language: str, filename: str, stream
+) -> MeetingDocument:
+    """Slides or a handout for the meeting, checked and stored like a group's documents.
+    Whoever manages the meeting adds them."""
+    from ..groups.services import check_upload, keep_upload
+
+    _check_manage(actor, meeting)
+    if not title.strip():
+        raise MeetingError(_("Give the document a title."))
+    upload = check_upload(language, filename, stream)
+    document = MeetingDocument(
+        meeting=meeting,
+        title=title.strip(),
+        language=language,
+        filename=upload.filename,
+        stored_name=keep_upload(upload),
+        content_type=upload.file_type.content_type,
+        size_bytes=len(upload.content),
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    record_audit(actor, "meeting.document_added", meeting, title=document.title)
+    return document
+
+
+# --- coaching days -----------------------------------------------------------------------
+
+
+@dataclass
+class CoachingProgress:
+    city: str
+    held: int
+    scheduled: int
+    cancelled: int
+
+    @property
+    def planned(self) -> int:
+        return COACHING_DAYS_PER_CITY
+
+    @property
+    def missing(self) -> int:
+        """Coaching days still to be planned to reach the four."""
+        return max(COACHING_DAYS_PER_CITY - self.held - self.scheduled, 0)
+
+    @property
+    def marks(self) -> list[str]:
+        """One mark per planned day: held, scheduled or open (for the visual progress)."""
+        marks = ["held"] * self.held + ["scheduled"] * self.scheduled
+        return (marks + ["open"] * COACHING_DAYS_PER_CITY)[: max(len(marks), self.planned)]
+
+
+def _count(condition):
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
+def coaching_progress(user: User, *, now: datetime | None = None) -> list[CoachingProgress]:
+    """Per city, the coaching days held (over, not cancelled), scheduled (still to come)
+    and cancelled, among the meetings `user` may see; one query."""
+    now = now or utcnow()
+    planned = Meeting.status == MeetingStatus.planned
+    rows = db.session.execute(
+        sa.select(
+            Meeting.city,
+            _count(sa.and_(planned, Meeting.end_at <= now)),
+            _count(sa.and_(planned, Meeting.end_at > now)),
+            _count(Meeting.status == MeetingStatus.cancelled),
+        )
+        .where(Meeting.kind == MeetingKind.coaching_day, visible_meetings_filter(user))
+        .group_by(Meeting.city)
+        .order_by(Meeting.city)
+    )
+    return [
+        CoachingProgress(city, int(held or 0), int(scheduled or 0), int(cancelled or 0))
+        for city, held, scheduled, cancelled in rows
+    ]
 
 
 # --- calendar feed token -----------------------------------------------------------------

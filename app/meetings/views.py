@@ -7,16 +7,20 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from ..auth.models import User
+from ..core.errors import DomainError
 from ..core.pagination import paginate
 from ..core.security import public
 from ..core.urls import external_url
 from ..extensions import db
+from ..groups.forms import DocumentForm
 from ..groups.models import WorkingGroup
+from ..groups.services import max_document_bytes, size_label
 from . import bp, services
 from .forms import (
     ATTENDANCE_CHOICES,
@@ -29,14 +33,17 @@ from .forms import (
     MinutesForm,
     MoveForm,
     RsvpForm,
+    SeriesForm,
 )
 from .models import (
+    COACHING_DAYS_PER_CITY,
     LOCAL_ZONE,
     ActionItem,
     AgendaItem,
     Attendance,
     Invitation,
     Meeting,
+    MeetingDocument,
     MeetingKind,
     MinutesStatus,
     Response,
@@ -161,8 +168,8 @@ def month():
     )
 
 
-def _meeting_form(meeting: Meeting | None = None) -> MeetingForm:
-    form = MeetingForm(obj=meeting) if meeting else MeetingForm()
+def _meeting_form(meeting: Meeting | None = None, form_class=MeetingForm) -> MeetingForm:
+    form = form_class(obj=meeting) if meeting else form_class()
     groups = services.managed_groups(current_user)
     choices = [SelectChoice(g.id, str(g.name)) for g in groups]
     if current_user.is_admin:
@@ -188,11 +195,13 @@ def _meeting_form(meeting: Meeting | None = None) -> MeetingForm:
     return form
 
 
-def _details(form: MeetingForm) -> services.MeetingDetails:
+def _details(form: MeetingForm, series: bool = False) -> services.MeetingDetails:
+    """The form's details; a series form has no times of its own (each row brings them)."""
+    placeholder = datetime.now(LOCAL_ZONE)
     return services.MeetingDetails(
         kind=MeetingKind[form.kind.data],
-        start_at=services.to_utc(form.start.data, form.zone.data),
-        end_at=services.to_utc(form.end.data, form.zone.data),
+        start_at=placeholder if series else services.to_utc(form.start.data, form.zone.data),
+        end_at=placeholder if series else services.to_utc(form.end.data, form.zone.data),
         title_nl=form.title_nl.data or "",
         title_de=form.title_de.data or "",
         title_en=form.title_en.data or "",
@@ -251,6 +260,83 @@ def create():
     return render_template(
         "meetings/form.html", form=form, meeting=None, holidays=holidays_found
     ), 400 if form.is_submitted() else 200
+
+
+def _series_rows(form: SeriesForm) -> list[services.SeriesDate]:
+    return [
+        services.SeriesDate(
+            number, entry.form.day.data, entry.form.starts.data, entry.form.ends.data
+        )
+        for number, entry in enumerate(form.dates, start=1)
+        if not entry.form.is_empty
+    ]
+
+
+def _series_holidays(rows: list[services.SeriesDate]) -> list[tuple]:
+    """(row number, date, country, name) for every row that falls on a public holiday."""
+    return [
+        (row.number, day, country, name)
+        for row in rows
+        if row.day is not None
+        for day, country, name in services.public_holidays(row.day, lang=_lang())
+    ]
+
+
+@bp.route("/series/new", methods=["GET", "POST"])
+def plan_series():
+    """Several meetings alike at once (a city's coaching days), each on its own date."""
+    if not services.can_plan(current_user):
+        abort(403)
+    form = _meeting_form(form_class=SeriesForm)
+    holidays_found = []
+    if form.validate_on_submit():
+        rows = _series_rows(form)
+        holidays_found = _series_holidays(rows)
+        if holidays_found and not form.confirm_holiday.data:
+            form.confirm_holiday.errors.append(
+                _("A date is a public holiday. Tick the box to plan the series anyway.")
+            )
+        else:
+            group = db.session.get(WorkingGroup, form.group.data) if form.group.data else None
+            extra = db.session.scalars(
+                sa.select(User).where(User.id.in_(form.extra_invitees.data or []))
+            ).all()
+            try:
+                meetings = services.plan_series(
+                    current_user,
+                    group,
+                    _details(form, series=True),
+                    rows,
+                    zone_name=form.zone.data,
+                    extra_invitees=extra,
+                )
+            except services.MeetingError as error:
+                db.session.rollback()
+                form.form_errors.append(str(error.message))
+            else:
+                db.session.commit()
+                flash(
+                    ngettext(
+                        "%(num)s meeting has been planned and the invitations are on their way.",
+                        "%(num)s meetings have been planned and the invitations are on their way.",
+                        len(meetings),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("meetings.index"))
+    return render_template(
+        "meetings/series.html", form=form, holidays=holidays_found
+    ), 400 if form.is_submitted() else 200
+
+
+@bp.get("/coaching-days")
+def coaching_days():
+    """Per city, how many of the four planned coaching days are held and scheduled."""
+    return render_template(
+        "meetings/coaching_days.html",
+        progress=services.coaching_progress(current_user),
+        planned=COACHING_DAYS_PER_CITY,
+    )
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -327,9 +413,21 @@ def _render_meeting(meeting: Meeting, status: int = 200, **forms):
         action_form.owner.choices = [SelectChoice(0, _("Nobody yet"))] + [
             SelectChoice(i.user_id, i.user.name) for i in invitations
         ]
+    agenda_form = forms.get("agenda_form") or AgendaItemForm()
+    proposals = services.linkable_proposals(meeting) if can_manage else []
+    agenda_form.proposal.choices = [SelectChoice(0, _("No proposal"))] + [
+        SelectChoice(p.id, p.title) for p in proposals
+    ]
     return render_template(
         "meetings/show.html",
         meeting=meeting,
+        carried=services.carried_action_items(meeting),
+        today=services.local_today(),
+        document_form=(forms.get("document_form") or DocumentForm(prefix="document"))
+        if can_manage
+        else None,
+        max_size=size_label(max_document_bytes()),
+        size_label=size_label,
         invitations=invitations,
         mine=mine,
         can_manage=can_manage,
@@ -339,7 +437,7 @@ def _render_meeting(meeting: Meeting, status: int = 200, **forms):
         rsvp_form=RsvpForm(),
         cancel_form=CancelForm(),
         move_form=MoveForm(),
-        agenda_form=forms.get("agenda_form") or AgendaItemForm(),
+        agenda_form=agenda_form,
         minutes_form=forms.get("minutes_form") or MinutesForm(minutes=meeting.minutes),
         invite_form=invite_form,
         action_form=action_form,
@@ -432,7 +530,12 @@ def add_agenda_item(meeting_id: int):
     if not form.validate_on_submit():
         return _render_meeting(meeting, 400, agenda_form=form)
     services.add_agenda_item(
-        current_user, meeting, form.title.data, form.presenter.data or "", form.duration.data
+        current_user,
+        meeting,
+        form.title.data,
+        form.presenter.data or "",
+        form.duration.data,
+        proposal_id=form.proposal.data or None,
     )
     db.session.commit()
     flash(_("The agenda item has been added."), "success")
@@ -536,6 +639,42 @@ def complete_action_item(meeting_id: int, action_id: int):
     db.session.commit()
     flash(_("The action has been marked as done."), "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id, _anchor="actions"))
+
+
+@bp.post("/<int:meeting_id>/documents")
+def upload_document(meeting_id: int):
+    meeting = _managed_meeting(meeting_id)
+    form = DocumentForm(prefix="document")
+    if not form.validate_on_submit():
+        return _render_meeting(meeting, 400, document_form=form)
+    upload = form.file.data
+    try:
+        document = services.store_meeting_document(
+            current_user,
+            meeting,
+            title=form.title.data,
+            language=form.language.data,
+            filename=upload.filename or "",
+            stream=upload.stream,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        form.file.errors.append(str(error.message))
+        return _render_meeting(_managed_meeting(meeting_id), error.status_code, document_form=form)
+    db.session.commit()
+    flash(_("The document “%(title)s” has been added.", title=document.title), "success")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id, _anchor="documents"))
+
+
+@bp.get("/<int:meeting_id>/documents/<int:document_id>")
+def download_document(meeting_id: int, document_id: int):
+    from ..groups.views import document_response
+
+    meeting = _visible_meeting(meeting_id)
+    document = db.get_or_404(MeetingDocument, document_id)
+    if document.meeting_id != meeting.id:
+        abort(404)
+    return document_response(document, private=True)
 
 
 @bp.app_template_global()
