@@ -53,42 +53,6 @@ MEETINGS = [
         "NL",
     ),
     (
-        None,
-        MeetingKind.coaching_day,
-        "Coachingsdag Münster",
-        "Coachingtag Münster",
-        "Coaching day Münster",
-        -20,
-        9,
-        7,
-        "Münster",
-        "DE",
-    ),
-    (
-        None,
-        MeetingKind.coaching_day,
-        "Coachingsdag Enschede",
-        "Coachingtag Enschede",
-        "Coaching day Enschede",
-        14,
-        9,
-        7,
-        "Enschede",
-        "NL",
-    ),
-    (
-        None,
-        MeetingKind.coaching_day,
-        "Coachingsdag Almelo",
-        "Coachingtag Almelo",
-        "Coaching day Almelo",
-        45,
-        9,
-        7,
-        "Almelo",
-        "NL",
-    ),
-    (
         "xenia-wohnen",
         MeetingKind.working_session,
         "Werksessie consensus wonen",
@@ -136,6 +100,29 @@ MEETINGS = [
         "Almelo",
         "NL",
     ),
+]
+# The cross-border coaching days per city (days from today): Münster is furthest along,
+# Almelo has only just started planning.
+COACHING_DAYS = {
+    ("Münster", "DE"): (-150, -60, -20, 35),
+    ("Enschede", "NL"): (-90, 14, 75),
+    ("Almelo", "NL"): (45,),
+}
+MEETINGS += [
+    (
+        None,
+        MeetingKind.coaching_day,
+        f"Coachingsdag {city} {n}",
+        f"Coachingtag {city} {n}",
+        f"Coaching day {city} {n}",
+        days,
+        9,
+        7,
+        city,
+        country,
+    )
+    for (city, country), offsets in COACHING_DAYS.items()
+    for n, days in enumerate(offsets, start=1)
 ]
 MINUTES = (
     "## Verslag\n\n- Opening en kennismaking\n- Stand van zaken huisvesting nieuwkomers\n"

@@ -3,7 +3,11 @@
 ACCESS: endpoint -> {"args": callable(world) -> url values, METHOD: (anonymous, member, admin)}.
 populate(world) adds the objects these rows need to the shared `world` dict."""
 
+import io
+import tempfile
 from datetime import UTC, datetime
+
+from flask import current_app
 
 SIGN_IN = 302
 
@@ -41,6 +45,13 @@ ACCESS: dict = {
     "meetings.record_attendance": {"args": _m, "POST": (SIGN_IN, 403, 302)},
     "meetings.save_minutes": {"args": _m, "POST": (SIGN_IN, 403, 302)},
     "meetings.add_action_item": {"args": _m, "POST": (SIGN_IN, 403, 400)},
+    "meetings.plan_series": {"GET": (SIGN_IN, 403, 200), "POST": (SIGN_IN, 403, 400)},
+    "meetings.coaching_days": {"GET": (SIGN_IN, 200, 200)},
+    "meetings.upload_document": {"args": _m, "POST": (SIGN_IN, 403, 400)},
+    "meetings.download_document": {
+        "args": lambda w: {"meeting_id": w["meeting"].id, "document_id": w["document"].id},
+        "GET": (SIGN_IN, 200, 200),
+    },
     "meetings.complete_action_item": {
         "args": lambda w: {"meeting_id": w["meeting"].id, "action_id": w["action_item"].id},
         "POST": (SIGN_IN, 403, 302),
@@ -50,8 +61,9 @@ ACCESS: dict = {
 
 def populate(world: dict) -> None:
     from app.meetings.models import ActionItem, AgendaItem
-    from app.meetings.services import make_rsvp_token
+    from app.meetings.services import make_rsvp_token, store_meeting_document
     from tests.factories import make_group, make_meeting, make_membership
+    from tests.groups.helpers import PDF_BYTES
 
     group = make_group(slug="meetings-access")
     make_membership(group, world["member"])
@@ -67,7 +79,20 @@ def populate(world: dict) -> None:
 
     db.session.add_all([agenda_item, action_item])
     db.session.flush()
+    # The document's file goes to a throwaway folder, not the instance folder.
+    current_app.config.setdefault(
+        "GROUP_DOCUMENTS_DIR", tempfile.mkdtemp(prefix="netwerkbrug-meetings-")
+    )
+    document = store_meeting_document(
+        world["admin"],
+        meeting,
+        title="Presentatie",
+        language="nl",
+        filename="presentatie.pdf",
+        stream=io.BytesIO(PDF_BYTES),
+    )
     world.update(
+        document=document,
         meeting=meeting,
         agenda_item=agenda_item,
         action_item=action_item,

@@ -52,3 +52,43 @@ def test_invitation_arrives_over_smtp_with_a_calendar_part(smtp_sink, start_work
     assert independent.vevent.attendee.value == "mailto:lid@example.org"
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_content()
     assert "/meetings/rsvp/" in text
+
+
+def test_invitation_mail_has_text_html_and_calendar_alternatives(smtp_sink, start_worker):  # noqa: F811
+    admin = make_user(email="pl2@example.org", is_admin=True)
+    gast = make_user(email="gast@example.org", name="Gerd Gast", locale="de")
+    meeting = services.create_meeting(
+        admin,
+        None,
+        services.MeetingDetails(
+            kind=MeetingKind.study_day,
+            start_at=START,
+            end_at=START + timedelta(hours=6),
+            title_de="Studientag Integration",
+        ),
+        extra_invitees=[gast],
+    )
+    services.cancel_meeting(admin, meeting)
+    db.session.commit()
+
+    code, output = start_worker(smtp_sink, "--once").wait()
+    assert code == 0, output
+    invitation, cancellation = [r.message for r in smtp_sink.handler.received]
+    for message, method in ((invitation, "REQUEST"), (cancellation, "CANCEL")):
+        alternative = next(
+            p for p in message.walk() if p.get_content_type() == "multipart/alternative"
+        )
+        types = [p.get_content_type() for p in alternative.iter_parts()]
+        assert types == ["text/plain", "text/html", "text/calendar"]
+        calendar_part = list(alternative.iter_parts())[2]
+        assert calendar_part.get_param("method") == method
+        event = icalendar.Calendar.from_ical(calendar_part.get_content()).walk("VEVENT")[0]
+        assert str(event["UID"]) == meeting.uid
+        assert vobject.readOne(calendar_part.get_content()).vevent.uid.value == meeting.uid
+    html = list(
+        next(
+            p for p in invitation.walk() if p.get_content_type() == "multipart/alternative"
+        ).iter_parts()
+    )[1].get_content()
+    assert "Studientag Integration" in html and "/meetings/rsvp/" in html
+    assert '<html lang="de">' in html
