@@ -12,6 +12,7 @@ from ..extensions import db
 from ..groups.models import Membership, WorkingGroup
 from .models import (
     LOCAL_ZONE,
+    ActionItem,
     Attendance,
     Invitation,
     Meeting,
@@ -185,6 +186,16 @@ def seed_meetings() -> int:
                     )
                     if past
                     else None,
+                )
+            )
+        if past and group is not None and people:
+            # An open action, carried onto the group's next agenda until it is done.
+            db.session.add(
+                ActionItem(
+                    meeting=meeting,
+                    text="Notitie over spreiding over de wijken",
+                    owner=people[0],
+                    due_on=(start + timedelta(days=60)).date(),
                 )
             )
         if past:
