@@ -383,7 +383,8 @@ def plan_series(
 ) -> list[Meeting]:
     """Plans several meetings alike but for their dates at once (the four coaching days
     of a city). Every row is checked before anything is written: one bad row refuses the
-    whole series. Each meeting gets its own invitations."""
+    whole series. `details` holds what the meetings share; each row's times replace its
+    start and end. Each meeting gets its own invitations."""
     _check_may_plan(actor, group)
     rows = list(rows)
     if not rows:

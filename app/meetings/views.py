@@ -216,6 +216,14 @@ def _details(form: MeetingForm, series: bool = False) -> services.MeetingDetails
     )
 
 
+def _group_and_extra_invitees(form: MeetingForm) -> tuple[WorkingGroup | None, list[User]]:
+    group = db.session.get(WorkingGroup, form.group.data) if form.group.data else None
+    extra = db.session.scalars(
+        sa.select(User).where(User.id.in_(form.extra_invitees.data or []))
+    ).all()
+    return group, list(extra)
+
+
 def _holiday_warning(form: MeetingForm) -> list:
     """Public holidays on the chosen days; saving needs the confirm box ticked."""
     if form.start.data is None or form.end.data is None:
@@ -236,10 +244,7 @@ def create():
                 _("This date is a public holiday. Tick the box to plan it anyway.")
             )
         else:
-            group = db.session.get(WorkingGroup, form.group.data) if form.group.data else None
-            extra = db.session.scalars(
-                sa.select(User).where(User.id.in_(form.extra_invitees.data or []))
-            ).all()
+            group, extra = _group_and_extra_invitees(form)
             try:
                 meeting = services.create_meeting(
                     current_user, group, _details(form), extra_invitees=extra
@@ -297,10 +302,7 @@ def plan_series():
                 _("A date is a public holiday. Tick the box to plan the series anyway.")
             )
         else:
-            group = db.session.get(WorkingGroup, form.group.data) if form.group.data else None
-            extra = db.session.scalars(
-                sa.select(User).where(User.id.in_(form.extra_invitees.data or []))
-            ).all()
+            group, extra = _group_and_extra_invitees(form)
             try:
                 meetings = services.plan_series(
                     current_user,
