@@ -585,17 +585,10 @@ def record_position(
     now = now or utcnow()
     if not round_.is_open(now):
         raise RoundClosed()
-    group = round_.proposal.group
-    if round_.is_per_institution:
-        membership = answering_membership(group, user)
-        if membership is None:
-            raise NotARepresentative()
-        key = Position.organisation_id == membership.organisation_id
-    else:
-        membership = voting_membership_of(group, user)
-        if membership is None:
-            raise NotAVotingMember()
-        key = Position.membership_id == membership.id
+    membership = answering_membership_in(round_, user)
+    if membership is None:
+        raise NotARepresentative() if round_.is_per_institution else NotAVotingMember()
+    key = _position_key(round_, membership)
     reason = (reason or "").strip()
     if stance.needs_reason and not reason:
         raise ReasonRequired()
@@ -609,6 +602,26 @@ def record_position(
     position.updated_at = now
     db.session.flush()
     return position
+
+
+def answering_membership_in(round_: Round, user) -> Membership | None:
+    """The membership with which `user` answers in this round, if they answer at all."""
+    group = round_.proposal.group
+    if round_.is_per_institution:
+        return answering_membership(group, user)
+    return voting_membership_of(group, user)
+
+
+def position_of(round_: Round, membership: Membership) -> Position | None:
+    """The position that membership gives (per institution: its organisation's)."""
+    key = _position_key(round_, membership)
+    return db.session.scalar(sa.select(Position).where(Position.round_id == round_.id, key))
+
+
+def _position_key(round_: Round, membership: Membership):
+    if round_.is_per_institution:
+        return Position.organisation_id == membership.organisation_id
+    return Position.membership_id == membership.id
 
 
 def _position_where(round_: Round, key) -> Position | None:
