@@ -697,7 +697,11 @@ def close_round(
             round_,
             "consensus/emails/outcome",
             "consensus.outcome",
-            _l("Outcome of round %(number)s: “%(title)s”", number=round_.number, title=round_.proposal.title),
+            _l(
+                "Outcome of round %(number)s: “%(title)s”",
+                number=round_.number,
+                title=round_.proposal.title,
+            ),
         )
     return outcome
 
@@ -749,9 +753,7 @@ def round_recipients(round_: Round, *, only_waiting: bool = False) -> list[User]
     answered = answered_keys(round_) if only_waiting else set()
     group = round_.proposal.group
     if round_.is_per_institution:
-        return _people_of(
-            r for r in representations_of(group) if r.organisation_id not in answered
-        )
+        return _people_of(r for r in representations_of(group) if r.organisation_id not in answered)
     return [m.user for m in voting_memberships(group) if m.id not in answered]
 
 
@@ -999,9 +1001,7 @@ def round_view(round_: Round, viewer, *, is_moderator: bool) -> RoundView:
         .order_by(Position.updated_at, Position.id)
     )
     if round_.is_per_institution:
-        stmt = stmt.options(
-            selectinload(Position.answered_by), selectinload(Position.organisation)
-        )
+        stmt = stmt.options(selectinload(Position.answered_by), selectinload(Position.organisation))
     positions = db.session.scalars(stmt).all()
     if any(p.membership_id not in member_ids for p in positions):
         # Someone answered and left the group since (or a deputy answered): load their

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import (
     abort,
+    current_app,
     flash,
     jsonify,
     make_response,
@@ -431,6 +432,8 @@ def _render_decision(proposal_id: int, *, export: bool = False) -> str:
         views=views,
         now=utcnow(),
         export=export,
+        # The downloaded file links its stylesheet and its origin absolutely.
+        base_url=current_app.config["BASE_URL"] if export else "",
         is_moderator=is_moderator,
     )
 
@@ -445,9 +448,7 @@ def decision_export(proposal_id: int):
     """The decision record as a self-contained HTML file to keep or to send on; it shows
     names only as far as each round's visibility allows the person downloading it."""
     response = make_response(_render_decision(proposal_id, export=True))
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="decision-{proposal_id}.html"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="decision-{proposal_id}.html"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
