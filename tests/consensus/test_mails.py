@@ -6,6 +6,7 @@ import email
 import email.policy
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from app.consensus import services
@@ -82,10 +83,8 @@ def test_outcome_mail_once_per_person_and_event():
     assert "- Object: 1" in sent[w.voters[1].email]
     assert "/decision" not in sent[w.voters[1].email]
     # A second close is refused and sends nothing more.
-    try:
+    with pytest.raises(services.RoundClosed):
         services.close_round(w.moderator, round_)
-    except services.RoundClosed:
-        pass
     assert len(mails("consensus.outcome")) == 2
 
 
