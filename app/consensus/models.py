@@ -287,7 +287,9 @@ class Position(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("round_id", "membership_id"),
         # NULLs are distinct: rounds per person are not limited by this one.
-        sa.UniqueConstraint("round_id", "organisation_id"),
+        sa.UniqueConstraint(
+            "round_id", "organisation_id", name="uq_consensus_positions_round_organisation"
+        ),
     )
 
     def __repr__(self) -> str:
