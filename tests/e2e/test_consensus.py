@@ -1,5 +1,6 @@
-"""The Xenia moderator, in the browser: opens a round, a member records a position, the
-moderator closes the round and sees the outcome and the decision record; axe-clean pages."""
+"""The Xenia moderator, in the browser: opens a round, two members record their positions,
+the moderator closes the round and sees the outcome and the decision record; axe-clean
+pages."""
 
 from playwright.sync_api import expect
 
@@ -16,6 +17,8 @@ def test_moderator_runs_a_round_to_consensus(page, browser, base_url, assert_acc
     make_membership(group, moderator, role=Role.moderator, is_voting=False)
     member = make_user(email="fatma@example.org", name="Fatma Yıldız")
     make_membership(group, member, role=Role.member, organisation=make_organisation())
+    second = make_user(email="gerrit@example.org", name="Gerrit Nijhuis")
+    make_membership(group, second, role=Role.member, organisation=make_organisation())
     proposal = make_proposal(group, moderator, title="Housing newcomers", versions=2)
     db.session.commit()
     proposal_url = f"/consensus/proposals/{proposal.id}"
@@ -51,6 +54,15 @@ def test_moderator_runs_a_round_to_consensus(page, browser, base_url, assert_acc
     assert_accessible(member_page)
     other.close()
 
+    third = browser.new_context(base_url=base_url, locale="en-GB")
+    second_page = third.new_page()
+    sign_in(second_page, "gerrit@example.org")
+    second_page.goto(proposal_url)
+    second_page.get_by_label("Agree", exact=True).check()
+    second_page.get_by_role("button", name="Record my position").click()
+    expect(second_page.get_by_role("status")).to_contain_text("Your position has been recorded.")
+    third.close()
+
     # The projected view picks up the new position by itself.
     expect(page.locator('[data-tally="agree_with_reservations"]')).to_have_text("1", timeout=15000)
 
@@ -63,4 +75,8 @@ def test_moderator_runs_a_round_to_consensus(page, browser, base_url, assert_acc
     page.get_by_role("link", name="Decision record").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Decision record")
     expect(page.get_by_role("main")).to_contain_text("Only with a neighbourhood coach.")
+    expect(page.locator('[data-tally="answered"]').first).to_have_text("2")
     assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as HTML").click()
+    assert download.value.suggested_filename == f"decision-{proposal.id}.html"
