@@ -80,3 +80,42 @@ def test_moderator_runs_a_round_to_consensus(page, browser, base_url, assert_acc
     with page.expect_download() as download:
         page.get_by_role("link", name="Download as HTML").click()
     assert download.value.suggested_filename == f"decision-{proposal.id}.html"
+
+
+def test_representative_names_a_deputy_and_the_deputy_answers(
+    page, browser, base_url, assert_accessible
+):
+    from tests.consensus.helpers import institutions
+    from tests.factories import make_round
+
+    w = institutions(2)
+    w.representatives[0].email = "rep@example.org"
+    w.deputies[0].email = "deputy@example.org"
+    w.representatives[0].locale = w.deputies[0].locale = "en"
+    proposal = make_proposal(w.group, w.moderator, title="Housing per institution")
+    make_round(proposal, w.moderator)
+    db.session.commit()
+
+    sign_in(page, "rep@example.org")
+    page.goto(f"/consensus/groups/{w.group.slug}")
+    expect(page.get_by_role("heading", name="Who answers for each organisation")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Deputy").select_option(label="No deputy")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved: who answers for the organisation")
+
+    other = browser.new_context(base_url=base_url, locale="en-GB")
+    deputy_page = other.new_page()
+    sign_in(deputy_page, "deputy@example.org")
+    deputy_page.goto(f"/consensus/proposals/{proposal.id}")
+    # No longer the deputy: no form to answer with.
+    expect(deputy_page.get_by_role("button", name="Record my position")).to_have_count(0)
+    other.close()
+
+    page.goto(f"/consensus/proposals/{proposal.id}")
+    expect(page.get_by_text(f"You answer for {w.organisations[0].name}.")).to_be_visible()
+    page.get_by_label("Agree", exact=True).check()
+    page.get_by_role("button", name="Record my position").click()
+    expect(page.get_by_role("status")).to_contain_text("Your position has been recorded.")
+    expect(page.get_by_role("main")).to_contain_text(f"{w.representatives[0].name} answered:")
+    assert_accessible(page)
