@@ -41,6 +41,18 @@ class VersionForm(FlaskForm):
 
 class ProposalForm(VersionForm):
     title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    supersedes = SelectField(
+        _l("Supersedes the decision"),
+        coerce=int,
+        default=0,
+        description=_l("A decision is never edited: a new proposal may supersede it."),
+    )
+
+    def set_decisions(self, decisions) -> "ProposalForm":
+        self.supersedes.choices = [SelectChoice(0, _l("No earlier decision"))] + [
+            SelectChoice(p.id, p.title) for p in decisions
+        ]
+        return self
 
 
 class OpenRoundForm(FlaskForm):
@@ -75,6 +87,14 @@ class PositionForm(FlaskForm):
         validators=[Length(max=4000)],
         description=_l("Required for reservations and objections."),
     )
+
+
+class RepresentationForm(FlaskForm):
+    """Posted per organisation: the representative (only the project manager chooses one)
+    and the deputy (0: none)."""
+
+    representative = IntegerField(validators=[Optional()])
+    deputy = IntegerField(validators=[Optional()])
 
 
 class ConfirmForm(FlaskForm):

@@ -15,6 +15,7 @@ from ..extensions import db
 if TYPE_CHECKING:
     from ..auth.models import User
     from ..groups.models import Membership, WorkingGroup
+    from ..partners.models import Organisation
 
 
 class ProposalStatus(enum.Enum):
@@ -113,9 +114,19 @@ class Proposal(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A decision is never edited; a new proposal that refers to it supersedes it.
+    supersedes_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("proposals.id", ondelete="SET NULL"), index=True
+    )
 
     group: Mapped["WorkingGroup"] = relationship()
     created_by: Mapped["User | None"] = relationship()
+    supersedes: Mapped["Proposal | None"] = relationship(
+        remote_side=[id], back_populates="superseded_by"
+    )
+    superseded_by: Mapped[list["Proposal"]] = relationship(
+        back_populates="supersedes", order_by="Proposal.id"
+    )
     versions: Mapped[list["ProposalVersion"]] = relationship(
         back_populates="proposal", order_by="ProposalVersion.number"
     )
@@ -187,6 +198,8 @@ class Round(db.Model):
         sa.Enum(Visibility, native_enum=False, length=10)
     )
     is_tally_hidden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Taken from the group when the round opens: one position per organisation.
+    is_per_institution: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Both counted when the round opens: later membership changes do not move the bar.
     eligible_count: Mapped[int] = mapped_column()
     quorum: Mapped[int] = mapped_column()
@@ -241,7 +254,9 @@ class Round(db.Model):
 
 
 class Position(db.Model):
-    """One voting member's position in a round; changeable while the round is open."""
+    """One voting member's position in a round; changeable while the round is open. In a
+    round per institution it is the organisation's position: `membership` and
+    `answered_by` are whoever gave it last (the representative or the deputy)."""
 
     __tablename__ = "consensus_positions"
 
@@ -252,6 +267,13 @@ class Position(db.Model):
     membership_id: Mapped[int] = mapped_column(
         sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True
     )
+    # Set only in rounds per institution: the organisation this position is given for.
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    answered_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     stance: Mapped[Stance] = mapped_column(sa.Enum(Stance, native_enum=False, length=30))
     reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -259,11 +281,54 @@ class Position(db.Model):
 
     round: Mapped[Round] = relationship(back_populates="positions")
     membership: Mapped["Membership"] = relationship()
+    organisation: Mapped["Organisation | None"] = relationship()
+    answered_by: Mapped["User | None"] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("round_id", "membership_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "membership_id"),
+        # NULLs are distinct: rounds per person are not limited by this one.
+        sa.UniqueConstraint(
+            "round_id", "organisation_id", name="uq_consensus_positions_round_organisation"
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"<Position {self.round_id}:{self.membership_id} {self.stance.name}>"
+
+
+class Representation(db.Model):
+    """Who answers for an organisation in a group that decides per institution: its
+    representative, and a deputy the representative (or the project manager) named."""
+
+    __tablename__ = "consensus_representations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("working_groups.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    representative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    deputy_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    group: Mapped["WorkingGroup"] = relationship()
+    organisation: Mapped["Organisation"] = relationship()
+    representative: Mapped["User"] = relationship(foreign_keys=[representative_id])
+    deputy: Mapped["User | None"] = relationship(foreign_keys=[deputy_id])
+
+    __table_args__ = (sa.UniqueConstraint("group_id", "organisation_id"),)
+
+    def __repr__(self) -> str:
+        return f"<Representation {self.group_id}:{self.organisation_id}>"
+
+    def answers(self, user) -> bool:
+        return user is not None and user.id in (self.representative_id, self.deputy_id)
 
 
 class RoundReminder(db.Model):

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
@@ -26,6 +27,7 @@ from ..core.errors import DomainError
 from ..core.urls import external_url
 from ..extensions import db
 from ..groups.models import Membership, Role, WorkingGroup
+from ..partners.models import Organisation
 from .models import (
     Comment,
     Outcome,
@@ -33,6 +35,7 @@ from .models import (
     Proposal,
     ProposalStatus,
     ProposalVersion,
+    Representation,
     Round,
     RoundReminder,
     Stance,
@@ -71,6 +74,30 @@ class RoundAlreadyOpen(ConsensusError):
 
 class ProposalDecided(ConsensusError):
     message = _l("This proposal has been decided; its record cannot be changed.")
+
+
+class NotARepresentative(ConsensusError):
+    status_code = 403
+    message = _l(
+        "This group decides per institution: only an organisation's representative or their deputy answers for it."
+    )
+
+
+class NotAllowedToName(ConsensusError):
+    status_code = 403
+    message = _l(
+        "Only the project manager names representatives; a representative names their own deputy."
+    )
+
+
+class InvalidRepresentation(ConsensusError):
+    status_code = 400
+    message = _l("This person cannot answer for this organisation in this group.")
+
+
+class CannotSupersede(ConsensusError):
+    status_code = 400
+    message = _l("Only a decision of the same group can be superseded.")
 
 
 class ReasonRequired(ConsensusError):
@@ -204,6 +231,18 @@ def count_voting_members(group: WorkingGroup) -> int:
     )
 
 
+def count_eligible(group: WorkingGroup) -> int:
+    """Voting members, or in a group that decides per institution the organisations they
+    represent."""
+    if not group.decides_per_institution:
+        return count_voting_members(group)
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Membership.organisation_id))).where(
+            *_voting_criteria(group), Membership.organisation_id.is_not(None)
+        )
+    )
+
+
 def voting_memberships_stmt(group: WorkingGroup):
     return (
         sa.select(Membership)
@@ -233,6 +272,135 @@ def _require_open_proposal(proposal: Proposal) -> None:
         raise ProposalDecided()
 
 
+# --- deciding per institution -------------------------------------------------------
+
+
+def representations_of(group: WorkingGroup) -> list[Representation]:
+    return list(
+        db.session.scalars(
+            sa.select(Representation)
+            .where(Representation.group_id == group.id)
+            .options(
+                selectinload(Representation.representative),
+                selectinload(Representation.deputy),
+            )
+        )
+    )
+
+
+def answering_membership(group: WorkingGroup, user) -> Membership | None:
+    """The membership with which `user` answers for an organisation: as its named
+    representative (a voting member) or as the deputy the representative named."""
+    membership = _active_membership(group, user)
+    if membership is None or membership.organisation_id is None:
+        return None
+    representation = db.session.scalar(
+        sa.select(Representation).where(
+            Representation.group_id == group.id,
+            Representation.organisation_id == membership.organisation_id,
+        )
+    )
+    if representation is None or not representation.answers(user):
+        return None
+    if user.id == representation.representative_id and not takes_position(membership):
+        return None
+    return membership if _may_deputise(membership) else None
+
+
+def _may_deputise(membership: Membership) -> bool:
+    return membership.is_active and membership.role not in (Role.observer, Role.moderator)
+
+
+@dataclass
+class RepresentationRow:
+    """One represented organisation: who answers for it, and who may."""
+
+    organisation: Organisation
+    representation: Representation | None
+    representatives: list[User]  # its voting members
+    deputies: list[User]  # its other members who may deputise
+
+
+def representation_rows(group: WorkingGroup) -> list[RepresentationRow]:
+    """The organisations of the group's voting members with their representation, in a
+    fixed number of queries."""
+    memberships = db.session.scalars(
+        sa.select(Membership)
+        .where(
+            Membership.group_id == group.id,
+            Membership.left_on.is_(None),
+            Membership.organisation_id.is_not(None),
+        )
+        .options(selectinload(Membership.user), selectinload(Membership.organisation))
+    ).all()
+    by_org = {r.organisation_id: r for r in representations_of(group)}
+    rows: dict[int, RepresentationRow] = {}
+    for m in sorted(memberships, key=lambda m: (m.user.name.lower(), m.id)):
+        if takes_position(m):
+            row = rows.setdefault(
+                m.organisation_id,
+                RepresentationRow(m.organisation, by_org.get(m.organisation_id), [], []),
+            )
+            row.representatives.append(m.user)
+    for m in memberships:
+        if m.organisation_id in rows and _may_deputise(m):
+            rows[m.organisation_id].deputies.append(m.user)
+    return sorted(rows.values(), key=lambda row: row.organisation.name.lower())
+
+
+def set_representation(
+    actor: User,
+    group: WorkingGroup,
+    organisation_id: int,
+    *,
+    representative_id: int | None,
+    deputy_id: int | None,
+) -> Representation:
+    """The project manager names an organisation's representative and deputy; the
+    representative names (or removes) their own deputy. `representative_id` None keeps
+    the representative."""
+    if not group.decides_per_institution:
+        raise InvalidRepresentation(_("This group decides per person, not per institution."))
+    row = next(
+        (r for r in representation_rows(group) if r.organisation.id == organisation_id), None
+    )
+    if row is None:
+        raise InvalidRepresentation()
+    current = row.representation
+    is_manager = bool(getattr(actor, "is_admin", False))
+    if not is_manager and (
+        current is None
+        or actor.id != current.representative_id
+        or representative_id not in (None, current.representative_id)
+    ):
+        raise NotAllowedToName()
+    representative_id = representative_id or (current.representative_id if current else None)
+    if representative_id not in {u.id for u in row.representatives}:
+        raise InvalidRepresentation(_("The representative must be a voting member for it."))
+    if deputy_id is not None and (
+        deputy_id == representative_id or deputy_id not in {u.id for u in row.deputies}
+    ):
+        raise InvalidRepresentation(
+            _("The deputy must be another member of the group for the same organisation.")
+        )
+    if current is None:
+        current = Representation(group_id=group.id, organisation_id=organisation_id)
+        db.session.add(current)
+    current.representative_id = representative_id
+    current.deputy_id = deputy_id
+    current.updated_at = utcnow()
+    db.session.flush()
+    record_audit(
+        actor,
+        "consensus.set_representation",
+        current,
+        organisation=organisation_id,
+        representative=representative_id,
+        deputy=deputy_id,
+    )
+    return current
+
+
 # --- proposals and versions ----------------------------------------------------------
 
 
@@ -251,15 +419,38 @@ def create_proposal(
     text_de: str,
     binding_language: str = "",
     change_note: str = "",
+    supersedes: Proposal | None = None,
 ) -> Proposal:
-    """The moderator (or project manager) puts a proposal to the group with version 1."""
+    """The moderator (or project manager) puts a proposal to the group with version 1.
+    A decision is never edited: a new proposal may supersede a decision of the group."""
     _require_moderator(actor, group)
-    proposal = Proposal(group=group, title=title.strip(), created_by_id=actor.id)
+    if supersedes is not None and (supersedes.group_id != group.id or not supersedes.is_decided):
+        raise CannotSupersede()
+    proposal = Proposal(
+        group=group, title=title.strip(), created_by_id=actor.id, supersedes=supersedes
+    )
     db.session.add(proposal)
     db.session.flush()
     _add_version(actor, proposal, text_nl, text_de, binding_language, change_note)
-    record_audit(actor, "consensus.create_proposal", proposal, title=proposal.title)
+    record_audit(
+        actor,
+        "consensus.create_proposal",
+        proposal,
+        title=proposal.title,
+        supersedes=supersedes.id if supersedes else None,
+    )
     return proposal
+
+
+def decisions_of(group: WorkingGroup) -> list[Proposal]:
+    """The group's decisions, newest first: what a new proposal may supersede."""
+    return list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(Proposal.group_id == group.id, Proposal.status == ProposalStatus.decided)
+            .order_by(Proposal.decided_at.desc(), Proposal.id.desc())
+        )
+    )
 
 
 def _add_version(actor, proposal, text_nl, text_de, binding_language, change_note):
@@ -317,9 +508,11 @@ def open_round(
     is_tally_hidden: bool = False,
     quorum: int | None = None,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> Round:
     """Opens a round on the current version. The quorum defaults to two thirds of the
-    voting members counted now; it must lie between 1 and that number."""
+    voting members (or represented organisations) counted now; it must lie between 1 and
+    that number. Those who answer get a mail with the text and the deadline."""
     now = now or utcnow()
     _require_moderator(actor, proposal.group)
     _require_open_proposal(proposal)
@@ -327,7 +520,7 @@ def open_round(
         raise RoundAlreadyOpen()
     if closes_at <= now:
         raise InvalidRound(_("The closing time must lie in the future."))
-    eligible = count_voting_members(proposal.group)
+    eligible = count_eligible(proposal.group)
     if not eligible:
         raise NoVotingMembers()
     if quorum is None:
@@ -348,6 +541,7 @@ def open_round(
         number=number,
         visibility=visibility,
         is_tally_hidden=is_tally_hidden,
+        is_per_institution=proposal.group.decides_per_institution,
         eligible_count=eligible,
         quorum=quorum,
         opened_at=now,
@@ -366,6 +560,14 @@ def open_round(
         quorum=quorum,
         visibility=visibility.value,
     )
+    if notify:
+        _mail_people(
+            round_recipients(round_),
+            round_,
+            "consensus/emails/round_opened",
+            "consensus.round_opened",
+            _l("Your position is asked: “%(title)s”", title=proposal.title),
+        )
     return round_
 
 
@@ -377,25 +579,24 @@ def record_position(
     *,
     now: datetime | None = None,
 ) -> Position:
-    """A voting member records or changes their position while the round is open.
-    Reservations and objections need a reason."""
+    """A voting member records or changes their position while the round is open; in a
+    round per institution the representative or the deputy gives (or replaces) their
+    organisation's one position. Reservations and objections need a reason."""
     now = now or utcnow()
     if not round_.is_open(now):
         raise RoundClosed()
-    membership = voting_membership_of(round_.proposal.group, user)
+    membership = answering_membership_in(round_, user)
     if membership is None:
-        raise NotAVotingMember()
+        raise NotARepresentative() if round_.is_per_institution else NotAVotingMember()
+    key = _position_key(round_, membership)
     reason = (reason or "").strip()
     if stance.needs_reason and not reason:
         raise ReasonRequired()
-    position = db.session.scalar(
-        sa.select(Position).where(
-            Position.round_id == round_.id, Position.membership_id == membership.id
-        )
-    )
+    position = _position_where(round_, key)
     if position is None:
-        position = Position(round=round_, membership=membership, created_at=now)
-        db.session.add(position)
+        position = _insert_position(round_, membership, key, now)
+    position.membership_id = membership.id
+    position.answered_by_id = user.id
     position.stance = stance
     position.reason = reason
     position.updated_at = now
@@ -403,9 +604,62 @@ def record_position(
     return position
 
 
-def close_round(actor: User | None, round_: Round, *, now: datetime | None = None) -> Outcome:
+def answering_membership_in(round_: Round, user) -> Membership | None:
+    """The membership with which `user` answers in this round, if they answer at all."""
+    group = round_.proposal.group
+    if round_.is_per_institution:
+        return answering_membership(group, user)
+    return voting_membership_of(group, user)
+
+
+def position_of(round_: Round, membership: Membership) -> Position | None:
+    """The position that membership gives (per institution: its organisation's)."""
+    key = _position_key(round_, membership)
+    return db.session.scalar(sa.select(Position).where(Position.round_id == round_.id, key))
+
+
+def _position_key(round_: Round, membership: Membership):
+    if round_.is_per_institution:
+        return Position.organisation_id == membership.organisation_id
+    return Position.membership_id == membership.id
+
+
+def _position_where(round_: Round, key) -> Position | None:
+    return db.session.scalar(
+        sa.select(Position)
+        .where(Position.round_id == round_.id, key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _insert_position(round_: Round, membership: Membership, key, now: datetime) -> Position:
+    """Inserts the position in a savepoint. When a simultaneous request inserted it first,
+    the unique constraint refuses ours and the row that won is updated instead."""
+    position = Position(
+        round_id=round_.id,
+        membership_id=membership.id,
+        organisation_id=membership.organisation_id if round_.is_per_institution else None,
+        answered_by_id=membership.user_id,
+        created_at=now,
+        stance=Stance.agree,  # overwritten by the caller
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(position)
+    except IntegrityError:
+        position = _position_where(round_, key)
+        if position is None:
+            raise
+    return position
+
+
+def close_round(
+    actor: User | None, round_: Round, *, now: datetime | None = None, notify: bool = True
+) -> Outcome:
     """Closes the round and writes its outcome and tally once. On consensus the proposal
-    becomes a decision. `actor` is None when the worker closes a round that is due."""
+    becomes a decision. `actor` is None when the worker closes a round that is due. Those
+    who answer are told the outcome."""
     now = now or utcnow()
     if actor is not None:
         _require_moderator(actor, round_.proposal.group)
@@ -437,6 +691,18 @@ def close_round(actor: User | None, round_: Round, *, now: datetime | None = Non
         outcome=outcome.value,
         by="worker" if actor is None else "moderator",
     )
+    if notify:
+        _mail_people(
+            round_recipients(round_),
+            round_,
+            "consensus/emails/outcome",
+            "consensus.outcome",
+            _l(
+                "Outcome of round %(number)s: “%(title)s”",
+                number=round_.number,
+                title=round_.proposal.title,
+            ),
+        )
     return outcome
 
 
@@ -463,23 +729,66 @@ def close_due_rounds_job(limit: int) -> int:
     return len(close_due_rounds())
 
 
-# --- reminders -----------------------------------------------------------------------
+# --- reminders and mails ------------------------------------------------------------
 
 
-def not_answered(round_: Round) -> list[Membership]:
-    answered = set(
-        db.session.scalars(sa.select(Position.membership_id).where(Position.round_id == round_.id))
-    )
-    return [m for m in voting_memberships(round_.proposal.group) if m.id not in answered]
+def answered_keys(round_: Round) -> set[int]:
+    """Membership ids (or organisation ids, per institution) that have answered."""
+    column = Position.organisation_id if round_.is_per_institution else Position.membership_id
+    return set(db.session.scalars(sa.select(column).where(Position.round_id == round_.id)))
+
+
+def _people_of(representations: Iterable[Representation]) -> list[User]:
+    people: dict[int, User] = {}
+    for representation in representations:
+        for person in (representation.representative, representation.deputy):
+            if person is not None:
+                people.setdefault(person.id, person)
+    return list(people.values())
+
+
+def round_recipients(round_: Round, *, only_waiting: bool = False) -> list[User]:
+    """Who answers in the round: the voting members, or per institution the
+    representatives and deputies; with `only_waiting` only those who have not answered."""
+    answered = answered_keys(round_) if only_waiting else set()
+    group = round_.proposal.group
+    if round_.is_per_institution:
+        return _people_of(r for r in representations_of(group) if r.organisation_id not in answered)
+    return [m.user for m in voting_memberships(group) if m.id not in answered]
+
+
+def _mail_people(people: list[User], round_: Round, template: str, category: str, subject):
+    """One mail each, in the person's language, with the deadline in Europe/Berlin time."""
+    from ..mail.services import queue_template_mail
+
+    proposal = round_.proposal
+    for person in people:
+        locale = person.locale or "nl"
+        with force_locale(locale):
+            deadline = format_datetime(round_.closes_at, "long")
+        queue_template_mail(
+            template,
+            to=(person.name, person.email),
+            locale=locale,
+            subject=subject,
+            category=category,
+            person=person,
+            round=round_,
+            proposal=proposal,
+            version=round_.version,
+            tally=Tally.from_json(round_.tally or {}),
+            deadline=deadline,
+            link=external_url("consensus.show", proposal_id=proposal.id),
+            decision_link=external_url("consensus.decision", proposal_id=proposal.id),
+        )
 
 
 def remind_non_responders(
     actor: User, round_: Round, *, now: datetime | None = None
 ) -> RoundReminder:
-    """One mail each, in their language, to the voting members who have not answered;
-    not more than once a day per round."""
-    from ..mail.services import queue_template_mail
-
+    """One mail each, in their language, to those who have not answered (per institution:
+    the representative and the deputy of each organisation still missing); not more than
+    once a day per round."""
     now = now or utcnow()
     _require_moderator(actor, round_.proposal.group)
     if not round_.is_open(now):
@@ -489,31 +798,14 @@ def remind_non_responders(
     )
     if last is not None and now - last < REMINDER_INTERVAL:
         raise ReminderTooSoon()
-    recipients = not_answered(round_)
-    link = external_url("consensus.show", proposal_id=round_.proposal_id)
-    for membership in recipients:
-        person = membership.user
-        locale = person.locale or "nl"
-        from flask_babel import force_locale
-
-        with force_locale(locale):
-            deadline = format_datetime(round_.closes_at, "long")
-            subject = _(
-                "Reminder: your position on “%(title)s” is still missing",
-                title=round_.proposal.title,
-            )
-        queue_template_mail(
-            "consensus/emails/reminder",
-            to=(person.name, person.email),
-            locale=locale,
-            subject=subject,
-            category="consensus.reminder",
-            person=person,
-            round=round_,
-            proposal=round_.proposal,
-            deadline=deadline,
-            link=link,
-        )
+    recipients = round_recipients(round_, only_waiting=True)
+    _mail_people(
+        recipients,
+        round_,
+        "consensus/emails/reminder",
+        "consensus.reminder",
+        _l("Reminder: your position on “%(title)s” is still missing", title=round_.proposal.title),
+    )
     reminder = RoundReminder(
         round=round_, sent_at=now, sent_by_id=actor.id, recipient_count=len(recipients)
     )
@@ -630,6 +922,15 @@ def diff_texts(old: str, new: str) -> list[DiffPart]:
 
 
 @dataclass
+class Seat:
+    """One who answers in a round: a voting member, or per institution an organisation
+    with the person who answered for it (or its representative while it is missing)."""
+
+    person: User | None
+    organisation: Organisation | None
+
+
+@dataclass
 class RoundView:
     """What one viewer may see of a round: the tally, and positions with or without names."""
 
@@ -640,17 +941,17 @@ class RoundView:
     objections: list[Position] = field(default_factory=list)
     reservations: list[Position] = field(default_factory=list)
     stand_asides: list[Position] = field(default_factory=list)
-    answered: list[Membership] = field(default_factory=list)
-    waiting: list[Membership] = field(default_factory=list)
+    answered: list[Seat] = field(default_factory=list)
+    waiting: list[Seat] = field(default_factory=list)
     show_participation: bool = False
 
     def as_json(self) -> dict:
         def entry(position: Position) -> dict:
             data = {"stance": position.stance.value, "reason": position.reason}
             if self.show_names:
-                data["name"] = position.membership.user.name
-                org = position.membership.organisation
-                data["organisation"] = org.name if org else ""
+                seat = seat_of(position)
+                data["name"] = seat.person.name if seat.person else ""
+                data["organisation"] = seat.organisation.name if seat.organisation else ""
             return data
 
         r = self.round
@@ -669,8 +970,21 @@ class RoundView:
             data["objections"] = [entry(p) for p in self.objections]
             data["reservations"] = [entry(p) for p in self.reservations]
         if self.show_participation:
-            data["not_answered"] = [m.user.name for m in self.waiting]
+            data["not_answered"] = [seat_label(seat) for seat in self.waiting]
         return data
+
+
+def seat_of(position: Position) -> Seat:
+    if position.organisation_id is not None:
+        return Seat(position.answered_by, position.organisation)
+    return Seat(position.membership.user, position.membership.organisation)
+
+
+def seat_label(seat: Seat) -> str:
+    name = seat.person.name if seat.person else _("no representative named")
+    if seat.organisation is None:
+        return name
+    return _("%(person)s for %(organisation)s", person=name, organisation=seat.organisation.name)
 
 
 def round_view(round_: Round, viewer, *, is_moderator: bool) -> RoundView:
@@ -681,13 +995,17 @@ def round_view(round_: Round, viewer, *, is_moderator: bool) -> RoundView:
     # The voting members first: the positions' memberships then come from the identity map.
     members = voting_memberships(round_.proposal.group)
     member_ids = {m.id for m in members}
-    positions = db.session.scalars(
+    stmt = (
         sa.select(Position)
         .where(Position.round_id == round_.id)
         .order_by(Position.updated_at, Position.id)
-    ).all()
+    )
+    if round_.is_per_institution:
+        stmt = stmt.options(selectinload(Position.answered_by), selectinload(Position.organisation))
+    positions = db.session.scalars(stmt).all()
     if any(p.membership_id not in member_ids for p in positions):
-        # Someone answered and left the group since: load their memberships in one go.
+        # Someone answered and left the group since (or a deputy answered): load their
+        # memberships in one go.
         db.session.scalars(
             sa.select(Membership)
             .where(Membership.id.in_([p.membership_id for p in positions]))
@@ -706,8 +1024,25 @@ def round_view(round_: Round, viewer, *, is_moderator: bool) -> RoundView:
         # The moderator sees who has answered (for reminders) in every mode; which stance
         # each person took only when names are shown.
         view.show_participation = True
-        answered_ids = {p.membership_id for p in positions}
-        by_id = {p.membership_id: p.membership for p in positions}
-        view.answered = sorted(by_id.values(), key=lambda m: (m.user.name.lower(), m.id))
-        view.waiting = [m for m in members if m.id not in answered_ids]
+        seats = sorted(
+            (seat_of(p) for p in positions),
+            key=lambda seat: seat_label(seat).lower(),
+        )
+        view.answered = seats
+        view.waiting = _waiting_seats(round_, members, positions)
     return view
+
+
+def _waiting_seats(round_: Round, members: list[Membership], positions) -> list[Seat]:
+    if not round_.is_per_institution:
+        answered_ids = {p.membership_id for p in positions}
+        return [Seat(m.user, m.organisation) for m in members if m.id not in answered_ids]
+    answered_orgs = {p.organisation_id for p in positions}
+    by_org = {r.organisation_id: r for r in representations_of(round_.proposal.group)}
+    organisations = {m.organisation_id: m.organisation for m in members if m.organisation_id}
+    waiting = [
+        Seat(by_org[org_id].representative if org_id in by_org else None, organisation)
+        for org_id, organisation in organisations.items()
+        if org_id not in answered_orgs
+    ]
+    return sorted(waiting, key=lambda seat: seat.organisation.name.lower())

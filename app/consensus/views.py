@@ -5,7 +5,17 @@ moderator's pages answer 403 to everyone but the moderator and the project manag
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -22,9 +32,10 @@ from .forms import (
     OpenRoundForm,
     PositionForm,
     ProposalForm,
+    RepresentationForm,
     VersionForm,
 )
-from .models import Comment, Position, Proposal, ProposalVersion, Round, Stance, Visibility
+from .models import Comment, Proposal, ProposalVersion, Round, Stance, Visibility
 
 LOCAL_ZONE = ZoneInfo("Europe/Berlin")
 
@@ -83,11 +94,18 @@ def _render_group_proposals(group: WorkingGroup, form: ProposalForm | None = Non
         .order_by(Proposal.created_at.desc(), Proposal.id.desc())
     ).all()
     can_moderate = services.can_moderate(group, current_user)
+    if can_moderate and form is None:
+        form = ProposalForm(supersedes=request.args.get("supersedes", 0, type=int))
+    if form is not None:
+        form.set_decisions(services.decisions_of(group))
     return render_template(
         "consensus/group.html",
         group=group,
         proposals=proposals,
-        form=(form or ProposalForm()) if can_moderate else None,
+        form=form if can_moderate else None,
+        representation_rows=services.representation_rows(group)
+        if group.decides_per_institution and group.can_see_members(current_user)
+        else None,
     ), status
 
 
@@ -96,12 +114,37 @@ def group_proposals(slug: str):
     return _render_group_proposals(_visible_group(slug))
 
 
+@bp.post("/groups/<slug>/representation/<int:organisation_id>")
+def set_representation(slug: str, organisation_id: int):
+    """The project manager names who answers for an organisation; its representative
+    names their deputy."""
+    group = _visible_group(slug)
+    form = RepresentationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.set_representation(
+            current_user,
+            group,
+            organisation_id,
+            representative_id=form.representative.data or None,
+            deputy_id=form.deputy.data or None,
+        )
+    except services.ConsensusError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+        return _render_group_proposals(_visible_group(slug), status=error.status_code)
+    db.session.commit()
+    flash(_("Saved: who answers for the organisation in this group."), "success")
+    return redirect(url_for("consensus.group_proposals", slug=slug, _anchor="representation"))
+
+
 @bp.post("/groups/<slug>")
 def create_proposal(slug: str):
     group = _visible_group(slug)
     if not services.can_moderate(group, current_user):
         abort(403)
-    form = ProposalForm()
+    form = ProposalForm().set_decisions(services.decisions_of(group))
     if not form.validate_on_submit():
         return _render_group_proposals(group, form, 400)
     proposal = services.create_proposal(
@@ -112,6 +155,7 @@ def create_proposal(slug: str):
         text_de=form.text_de.data,
         binding_language=form.binding_language.data or "",
         change_note=form.change_note.data or "",
+        supersedes=db.session.get(Proposal, form.supersedes.data) if form.supersedes.data else None,
     )
     db.session.commit()
     flash(_("The proposal “%(title)s” has been put to the group.", title=proposal.title), "success")
@@ -132,15 +176,12 @@ def _render_proposal(
     current = proposal.current_round
     current_view = None
     my_position = None
-    membership = services.voting_membership_of(group, current_user)
+    membership = None
     if current is not None:
         current_view = services.round_view(current, current_user, is_moderator=is_moderator)
+        membership = services.answering_membership_in(current, current_user)
         if membership is not None:
-            my_position = db.session.scalar(
-                sa.select(Position).where(
-                    Position.round_id == current.id, Position.membership_id == membership.id
-                )
-            )
+            my_position = services.position_of(current, membership)
     if position_form is None and current is not None and membership is not None:
         position_form = PositionForm(
             stance=my_position.stance.value if my_position else None,
@@ -182,6 +223,7 @@ def _render_proposal(
         current=current,
         current_view=current_view,
         my_position=my_position,
+        my_membership=membership,
         can_take_position=membership is not None and current is not None and current.is_open(),
         position_form=position_form,
         round_form=round_form
@@ -375,8 +417,7 @@ def diff(proposal_id: int):
     )
 
 
-@bp.get("/proposals/<int:proposal_id>/decision")
-def decision(proposal_id: int):
+def _render_decision(proposal_id: int, *, export: bool = False) -> str:
     proposal = _visible_proposal(proposal_id)
     if not proposal.is_decided:
         abort(404)
@@ -390,7 +431,26 @@ def decision(proposal_id: int):
         round=proposal.decision_round,
         views=views,
         now=utcnow(),
+        export=export,
+        # The downloaded file links its stylesheet and its origin absolutely.
+        base_url=current_app.config["BASE_URL"] if export else "",
+        is_moderator=is_moderator,
     )
+
+
+@bp.get("/proposals/<int:proposal_id>/decision")
+def decision(proposal_id: int):
+    return _render_decision(proposal_id)
+
+
+@bp.get("/proposals/<int:proposal_id>/decision/export")
+def decision_export(proposal_id: int):
+    """The decision record as a self-contained HTML file to keep or to send on; it shows
+    names only as far as each round's visibility allows the person downloading it."""
+    response = make_response(_render_decision(proposal_id, export=True))
+    response.headers["Content-Disposition"] = f'attachment; filename="decision-{proposal_id}.html"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _comment_of(proposal: Proposal, comment_id: int) -> Comment:

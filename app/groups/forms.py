@@ -143,6 +143,12 @@ class GroupForm(FlaskForm):
     is_leadership_required = BooleanField(
         _l("Only an organisation’s leadership may represent it in this group")
     )
+    decides_per_institution = BooleanField(
+        _l("The group decides per institution"),
+        description=_l(
+            "In consensus rounds each organisation has one position, given by its representative or their deputy."
+        ),
+    )
 
     TEXT_FIELDS = (
         "slug",
@@ -164,4 +170,5 @@ class GroupForm(FlaskForm):
         values["kind"] = GroupKind[self.kind.data]
         values["is_public"] = bool(self.is_public.data)
         values["is_leadership_required"] = bool(self.is_leadership_required.data)
+        values["decides_per_institution"] = bool(self.decides_per_institution.data)
         return values

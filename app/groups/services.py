@@ -138,6 +138,7 @@ GROUP_FIELDS = (
     "cities",
     "is_public",
     "is_leadership_required",
+    "decides_per_institution",
 )
 # Paths under /groups/ that are pages of their own and can never be a group's address.
 RESERVED_SLUGS = frozenset({"new", "mine"})

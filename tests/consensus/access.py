@@ -33,6 +33,14 @@ ACCESS = {
         "args": lambda w: {"slug": w["private_group"].slug},
         "POST": (SIGN_IN, 404, 400),
     },
+    # The private group decides per person: naming a representative is refused (400).
+    "consensus.set_representation": {
+        "args": lambda w: {
+            "slug": w["private_group"].slug,
+            "organisation_id": w["consensus_organisation"].id,
+        },
+        "POST": (SIGN_IN, 404, 400),
+    },
     "consensus.show": {"args": _proposal, "GET": (SIGN_IN, 404, 200)},
     "consensus.revise": {"args": _proposal, "POST": (SIGN_IN, 404, 400)},
     "consensus.open_round": {"args": _proposal, "POST": (SIGN_IN, 404, 400)},
@@ -45,6 +53,7 @@ ACCESS = {
     "consensus.remind": {"args": _round, "POST": (SIGN_IN, 404, 302)},
     "consensus.diff": {"args": _proposal, "GET": (SIGN_IN, 404, 200)},
     "consensus.decision": {"args": _decided, "GET": (SIGN_IN, 404, 200)},
+    "consensus.decision_export": {"args": _decided, "GET": (SIGN_IN, 404, 200)},
     "consensus.add_comment": {"args": _proposal, "POST": (SIGN_IN, 404, 400)},
     "consensus.edit_comment": {
         "args": lambda w: _proposal(w, comment_id=w["consensus_comment"].id),
@@ -60,7 +69,7 @@ ACCESS = {
 def populate(world: dict) -> None:
     from app.consensus import services
     from app.consensus.models import Stance
-    from tests.factories import make_proposal, make_round
+    from tests.factories import make_organisation, make_proposal, make_round
 
     group = world["private_group"]  # made by tests/groups/access.py, "other" is a member
     proposal = make_proposal(group, world["admin"], versions=2)
@@ -71,4 +80,5 @@ def populate(world: dict) -> None:
     services.record_position(decided_round, world["other"], Stance.agree)
     services.close_round(world["admin"], decided_round)
     world["consensus_decided"] = decided
+    world["consensus_organisation"] = make_organisation()
     world["consensus_comment"] = services.add_comment(world["admin"], proposal, "Eerste *reactie*")

@@ -32,3 +32,50 @@ def xenia(voters: int = 3, *, is_public: bool = True, password: str | None = Non
     make_membership(group, world.observer, role=Role.observer)
     db.session.flush()
     return world
+
+
+@dataclass
+class Institutions:
+    """A group that decides per institution: per organisation a named representative, a
+    deputy (another member for it) and, for the first one, a third voting member."""
+
+    group: WorkingGroup
+    moderator: User
+    manager: User
+    organisations: list = field(default_factory=list)
+    representatives: list[User] = field(default_factory=list)
+    deputies: list[User] = field(default_factory=list)
+    bystander: User | None = None  # a voting member who is neither
+
+
+def institutions(count: int = 3, *, is_public: bool = True) -> Institutions:
+    from app.consensus import services
+
+    group = make_group(slug=None, is_public=is_public, decides_per_institution=True)
+    moderator = make_user(name="Jürgen Moderator")
+    make_membership(group, moderator, role=Role.moderator, is_voting=False)
+    manager = make_user(name="Petra Projektleitung", is_admin=True)
+    world = Institutions(group=group, moderator=moderator, manager=manager)
+    for i in range(count):
+        organisation = make_organisation()
+        representative = make_user(name=f"Rep {i + 1:03d}", locale="nl")
+        deputy = make_user(name=f"Deputy {i + 1:03d}", locale="de")
+        make_membership(group, representative, role=Role.member, organisation=organisation)
+        make_membership(group, deputy, role=Role.member, organisation=organisation)
+        world.organisations.append(organisation)
+        world.representatives.append(representative)
+        world.deputies.append(deputy)
+    world.bystander = make_user(name="Bea Bystander")
+    make_membership(group, world.bystander, role=Role.member, organisation=world.organisations[0])
+    db.session.flush()
+    for organisation, representative, deputy in zip(
+        world.organisations, world.representatives, world.deputies, strict=True
+    ):
+        services.set_representation(
+            manager,
+            group,
+            organisation.id,
+            representative_id=representative.id,
+            deputy_id=deputy.id,
+        )
+    return world

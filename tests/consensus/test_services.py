@@ -288,7 +288,10 @@ def test_reminders_one_per_person_not_twice_a_day():
     with pytest.raises(services.ReminderTooSoon):
         services.remind_non_responders(w.moderator, round_, now=now + timedelta(hours=23))
     services.remind_non_responders(w.moderator, round_, now=now + timedelta(hours=25))
-    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 4
+    reminders = sa.select(sa.func.count(OutboxMessage.id)).where(
+        OutboxMessage.category == "consensus.reminder"
+    )
+    assert db.session.scalar(reminders) == 4
 
 
 def test_demo_seed_is_idempotent():

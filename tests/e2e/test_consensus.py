@@ -1,5 +1,6 @@
-"""The Xenia moderator, in the browser: opens a round, a member records a position, the
-moderator closes the round and sees the outcome and the decision record; axe-clean pages."""
+"""The Xenia moderator, in the browser: opens a round, two members record their positions,
+the moderator closes the round and sees the outcome and the decision record; axe-clean
+pages."""
 
 from playwright.sync_api import expect
 
@@ -16,6 +17,8 @@ def test_moderator_runs_a_round_to_consensus(page, browser, base_url, assert_acc
     make_membership(group, moderator, role=Role.moderator, is_voting=False)
     member = make_user(email="fatma@example.org", name="Fatma Yıldız")
     make_membership(group, member, role=Role.member, organisation=make_organisation())
+    second = make_user(email="gerrit@example.org", name="Gerrit Nijhuis")
+    make_membership(group, second, role=Role.member, organisation=make_organisation())
     proposal = make_proposal(group, moderator, title="Housing newcomers", versions=2)
     db.session.commit()
     proposal_url = f"/consensus/proposals/{proposal.id}"
@@ -51,6 +54,15 @@ def test_moderator_runs_a_round_to_consensus(page, browser, base_url, assert_acc
     assert_accessible(member_page)
     other.close()
 
+    third = browser.new_context(base_url=base_url, locale="en-GB")
+    second_page = third.new_page()
+    sign_in(second_page, "gerrit@example.org")
+    second_page.goto(proposal_url)
+    second_page.get_by_label("Agree", exact=True).check()
+    second_page.get_by_role("button", name="Record my position").click()
+    expect(second_page.get_by_role("status")).to_contain_text("Your position has been recorded.")
+    third.close()
+
     # The projected view picks up the new position by itself.
     expect(page.locator('[data-tally="agree_with_reservations"]')).to_have_text("1", timeout=15000)
 
@@ -63,4 +75,47 @@ def test_moderator_runs_a_round_to_consensus(page, browser, base_url, assert_acc
     page.get_by_role("link", name="Decision record").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Decision record")
     expect(page.get_by_role("main")).to_contain_text("Only with a neighbourhood coach.")
+    expect(page.locator('[data-tally="answered"]').first).to_have_text("2")
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as HTML").click()
+    assert download.value.suggested_filename == f"decision-{proposal.id}.html"
+
+
+def test_representative_names_a_deputy_and_the_deputy_answers(
+    page, browser, base_url, assert_accessible
+):
+    from tests.consensus.helpers import institutions
+    from tests.factories import make_round
+
+    w = institutions(2)
+    w.representatives[0].email = "rep@example.org"
+    w.deputies[0].email = "deputy@example.org"
+    w.representatives[0].locale = w.deputies[0].locale = "en"
+    proposal = make_proposal(w.group, w.moderator, title="Housing per institution")
+    make_round(proposal, w.moderator)
+    db.session.commit()
+
+    sign_in(page, "rep@example.org")
+    page.goto(f"/consensus/groups/{w.group.slug}")
+    expect(page.get_by_role("heading", name="Who answers for each organisation")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Deputy").select_option(label="No deputy")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved: who answers for the organisation")
+
+    other = browser.new_context(base_url=base_url, locale="en-GB")
+    deputy_page = other.new_page()
+    sign_in(deputy_page, "deputy@example.org")
+    deputy_page.goto(f"/consensus/proposals/{proposal.id}")
+    # No longer the deputy: no form to answer with.
+    expect(deputy_page.get_by_role("button", name="Record my position")).to_have_count(0)
+    other.close()
+
+    page.goto(f"/consensus/proposals/{proposal.id}")
+    expect(page.get_by_text(f"You answer for {w.organisations[0].name}.")).to_be_visible()
+    page.get_by_label("Agree", exact=True).check()
+    page.get_by_role("button", name="Record my position").click()
+    expect(page.get_by_role("status")).to_contain_text("Your position has been recorded.")
+    expect(page.get_by_role("main")).to_contain_text(f"{w.representatives[0].name} answered:")
     assert_accessible(page)

@@ -90,6 +90,9 @@ class WorkingGroup(db.Model):
     # Only an organisation's leadership may represent it in this group (Xenia: heads of
     # institutions).
     is_leadership_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Consensus rounds count one position per represented organisation, given by its
+    # representative or their deputy (app.consensus.models.Representation).
+    decides_per_institution: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     phase: Mapped[Phase] = mapped_column(
         sa.Enum(Phase, native_enum=False, length=20),
         default=Phase.information_input,
