@@ -110,10 +110,16 @@ def _of(owner: Visit):
 
 
 def lock(owner: Visit) -> None:
-    """Serialises every change of the owner's registrations until the commit."""
-    db.session.execute(
-        sa.select(type(owner).id).where(type(owner).id == owner.id).with_for_update()
-    )
+    """Serialises every change of the owner's registrations until the commit: the owner's
+    row FOR UPDATE on PostgreSQL; SQLite has no row locks, so a write that changes nothing
+    takes its single write lock now, before anything is counted."""
+    table = type(owner).__table__
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            sa.update(table).where(table.c.id == owner.id).values(id=table.c.id)
+        )
+    else:
+        db.session.execute(sa.select(table.c.id).where(table.c.id == owner.id).with_for_update())
 
 
 def _with_status(owner: Visit, status: RegistrationStatus) -> list[Registration]:
@@ -161,8 +167,8 @@ def register(
 ) -> Registration:
     """Confirmed while places are free, otherwise on the waiting list; one registration per
     e-mail address (any capitalisation). Someone who cancelled may register again."""
-    now = now or utcnow()
     lock(owner)
+    now = now or utcnow()  # after the lock, so the times follow the arrival order
     db.session.refresh(owner)
     if not owner.accepts_registrations(now):
         raise RegistrationClosed()
