@@ -73,7 +73,7 @@ class VisitForm(FlaskForm):
     description_en = _description(_l("Description in English"))
     policy_fields = MultiCheckboxField(_l("Policy fields"), coerce=int)
     place = StringField(
-        _l("Place"),
+        _l("Address"),
         validators=[Length(max=300)],
         filters=[strip],
         description=_l("Building and address where the visitors are expected."),
@@ -113,11 +113,15 @@ class VisitForm(FlaskForm):
             day = entry.form
             if not (day.day.data and day.starts.data and day.ends.data):
                 raise ValidationError(
-                    _l("Each day needs a date, a start and an end time, and must end after it starts.")
+                    _l(
+                        "Each day needs a date, a start and an end time, and must end after it starts."
+                    )
                 )
             if day.ends.data <= day.starts.data:
                 raise ValidationError(
-                    _l("Each day needs a date, a start and an end time, and must end after it starts.")
+                    _l(
+                        "Each day needs a date, a start and an end time, and must end after it starts."
+                    )
                 )
 
 

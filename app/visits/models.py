@@ -234,7 +234,9 @@ class VisitDay(db.Model):
     __tablename__ = "visit_days"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True
+    )
     day: Mapped[date] = mapped_column(sa.Date)
     starts: Mapped[time] = mapped_column(sa.Time)
     ends: Mapped[time] = mapped_column(sa.Time)
@@ -319,7 +321,9 @@ class VisitPoint(db.Model):
     __tablename__ = "visit_points"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[PointKind] = mapped_column(sa.Enum(PointKind, native_enum=False, length=10))
     text: Mapped[str] = mapped_column(sa.Text)
     author_id: Mapped[int | None] = mapped_column(

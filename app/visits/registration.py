@@ -115,9 +115,7 @@ def lock(owner: Visit) -> None:
     takes its single write lock now, before anything is counted."""
     table = type(owner).__table__
     if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            sa.update(table).where(table.c.id == owner.id).values(id=table.c.id)
-        )
+        db.session.execute(sa.update(table).where(table.c.id == owner.id).values(id=table.c.id))
     else:
         db.session.execute(sa.select(table.c.id).where(table.c.id == owner.id).with_for_update())
 
@@ -246,7 +244,9 @@ def cancel_all(owner: Visit, now: datetime | None = None) -> list[Registration]:
     """The owner is cancelled: every active registration ends; returns them, to be told."""
     now = now or utcnow()
     lock(owner)
-    active = [r for r in db.session.scalars(sa.select(Registration).where(_of(owner))) if r.is_active]
+    active = [
+        r for r in db.session.scalars(sa.select(Registration).where(_of(owner))) if r.is_active
+    ]
     for registration in active:
         registration.status = RegistrationStatus.cancelled
         registration.cancelled_at = now

@@ -175,9 +175,7 @@ def _apply(visit: Visit, details: VisitDetails) -> None:
         visit.status = VisitStatus.closed if details.is_closed else VisitStatus.open
     plans = sorted(details.days, key=lambda d: d.day)
     existing = {d.day: d for d in visit.days}
-    visit.days = [
-        _day(existing.get(plan.day) or VisitDay(day=plan.day), plan) for plan in plans
-    ]
+    visit.days = [_day(existing.get(plan.day) or VisitDay(day=plan.day), plan) for plan in plans]
     visit.starts_on, visit.ends_on = plans[0].day, plans[-1].day
     visit.updated_at = utcnow()
 
@@ -438,7 +436,16 @@ def registrations_csv(actor: User, visit: Visit) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
-        ["status", "position", "name", "email", "organisation", "function", "remarks", "registered_at"]
+        [
+            "status",
+            "position",
+            "name",
+            "email",
+            "organisation",
+            "function",
+            "remarks",
+            "registered_at",
+        ]
     )
     positions = reg.waitlist_positions(reg.waitlisted_of(visit))
     for registration in visit.registrations:
@@ -501,7 +508,11 @@ def points_by_policy_field() -> list[tuple[PolicyField | None, list[VisitPoint]]
             groups[policy_field].append(point)
     return sorted(
         groups.items(),
-        key=lambda item: (item[0] is None, item[0].position if item[0] else 0, item[0].id if item[0] else 0),
+        key=lambda item: (
+            item[0] is None,
+            item[0].position if item[0] else 0,
+            item[0].id if item[0] else 0,
+        ),
     )
 
 

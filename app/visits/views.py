@@ -254,9 +254,7 @@ def _visit_form(visit: Visit | None = None) -> VisitForm:
     if visit is not None and visit.organisation not in organisations:
         organisations = [visit.organisation, *organisations]
     form.organisation.choices = [(o.id, o.name) for o in organisations]
-    form.policy_fields.choices = [
-        (f.id, str(f.name)) for f in partner_services.all_policy_fields()
-    ]
+    form.policy_fields.choices = [(f.id, str(f.name)) for f in partner_services.all_policy_fields()]
     if request.method == "GET" and visit is not None:
         form.organisation.data = visit.organisation_id
         form.policy_fields.data = [f.id for f in visit.policy_fields]
@@ -278,7 +276,9 @@ def _details(form: VisitForm) -> services.VisitDetails:
         organisation=organisation,
         registration_deadline=to_utc(form.registration_deadline.data),
         days=[
-            services.DayPlan(e.form.day.data, e.form.starts.data, e.form.ends.data, e.form.programme.data or "")
+            services.DayPlan(
+                e.form.day.data, e.form.starts.data, e.form.ends.data, e.form.programme.data or ""
+            )
             for e in form.days.entries
             if not e.form.is_empty
         ],

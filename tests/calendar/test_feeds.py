@@ -132,11 +132,11 @@ def test_personal_feed_holds_confirmed_visits_each_day(client):
 def test_personal_feed_queries_do_not_grow_with_visits(client):
     person = make_user()
     token = services.regenerate_feed_token(person).token
-    for n in range(3):
+    for _n in range(3):
         _confirmed_for(person, make_visit(days=2))
     db.session.commit()
     few = _feed_queries(client, token)
-    for n in range(30):
+    for _n in range(30):
         _confirmed_for(person, make_visit(days=3))
     db.session.commit()
     assert _feed_queries(client, token) == few <= 7

@@ -45,7 +45,5 @@ def test_confirmation_arrives_over_smtp_with_a_parsable_ics(smtp_sink, start_wor
     starts = sorted(e.decoded("DTSTART").astimezone(UTC) for e in calendar.walk("VEVENT"))
     # 09:00 local: CET (UTC+1) on the 30th, CEST (UTC+2) on the 31st.
     assert starts == [datetime(2030, 3, 30, 8, tzinfo=UTC), datetime(2030, 3, 31, 7, tzinfo=UTC)]
-    independent = sorted(
-        e.dtstart.value.astimezone(UTC) for e in vobject.readOne(ics).vevent_list
-    )
+    independent = sorted(e.dtstart.value.astimezone(UTC) for e in vobject.readOne(ics).vevent_list)
     assert independent == starts

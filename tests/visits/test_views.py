@@ -84,9 +84,7 @@ def test_second_attempt_says_so_and_offers_to_resend(client):
 def test_filled_spam_trap_gets_a_neutral_answer_and_writes_nothing(client):
     visit = make_visit()
     db.session.commit()
-    response = client.post(
-        f"/visits/{visit.id}/register", data=form(website="http://spam.example")
-    )
+    response = client.post(f"/visits/{visit.id}/register", data=form(website="http://spam.example"))
     assert response.status_code == 302
     assert registrations() == []
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 0
@@ -120,7 +118,9 @@ def test_registration_is_rate_limited(app, client, monkeypatch):
     visit = make_visit()
     db.session.commit()
     codes = [
-        client.post(f"/visits/{visit.id}/register", data=form(email=f"p{n}@example.org")).status_code
+        client.post(
+            f"/visits/{visit.id}/register", data=form(email=f"p{n}@example.org")
+        ).status_code
         for n in range(3)
     ]
     assert codes == [302, 302, 429]
@@ -265,7 +265,9 @@ def test_editor_offers_a_visit_for_their_own_organisation(app):
     assert bad.status_code == 400 and b"must end after it starts" in bad.data
     other = make_organisation(name="Elsewhere")
     db.session.commit()
-    assert client.post("/visits/new", data=dict(data, organisation=str(other.id))).status_code == 400
+    assert (
+        client.post("/visits/new", data=dict(data, organisation=str(other.id))).status_code == 400
+    )
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1
 
 
@@ -295,7 +297,10 @@ def test_participant_records_a_learning_point_after_the_visit(app):
     person = make_user(email="ada@example.org", password=TEST_PASSWORD)
     db.session.add(
         Registration(
-            visit_id=visit.id, name="Ada", email="ada@example.org", status=RegistrationStatus.confirmed
+            visit_id=visit.id,
+            name="Ada",
+            email="ada@example.org",
+            status=RegistrationStatus.confirmed,
         )
     )
     outsider = make_user(email="out@example.org", password=TEST_PASSWORD)
