@@ -316,3 +316,20 @@ def test_participant_records_a_learning_point_after_the_visit(app):
     other = app.test_client()
     login(other, outsider.email)
     assert other.post(f"/visits/{visit.id}/points", data=data).status_code == 403
+
+
+def test_list_and_learning_pages_use_a_bounded_number_of_queries(client):
+    from tests.core.test_query_counts import queries_for
+
+    def add_visits(count):
+        for n in range(count):
+            field = make_policy_field()
+            visit = make_visit(policy_fields=[field], starts_on=date(2030, 6, 3), days=2)
+            reg.register(visit, name=f"P{n}", email=f"p{n}@example.org", organisation_name="O")
+            db.session.add(VisitPoint(visit_id=visit.id, kind=PointKind.learning, text="x"))
+        db.session.commit()
+
+    add_visits(2)
+    few = (queries_for(client, "/visits/"), queries_for(client, "/visits/learning"))
+    add_visits(8)
+    assert (queries_for(client, "/visits/"), queries_for(client, "/visits/learning")) == few
