@@ -301,3 +301,24 @@ def make_visit(
     db.session.add(visit)
     db.session.flush()
     return visit
+
+
+def make_open_meeting(*, capacity: int = 50, **fields):
+    """A project-wide study day in 2030 that anyone may register for (until a week before)."""
+    from datetime import timedelta
+
+    from app.meetings.models import MeetingKind
+    from app.visits.models import PublicRegistration
+
+    meeting = make_meeting(kind=MeetingKind.study_day, **fields)
+    db.session.add(
+        PublicRegistration(
+            meeting=meeting,
+            capacity=capacity,
+            registration_deadline=meeting.start_at - timedelta(days=7),
+            contact_name="Petra Projekt",
+            contact_email="pl@example.org",
+        )
+    )
+    db.session.flush()
+    return meeting

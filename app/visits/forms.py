@@ -216,3 +216,27 @@ class VisitFilterForm(GetForm):
         self.month.choices = [SelectChoice("", _l("Any month"))] + [
             SelectChoice(value, label) for value, label in months
         ]
+
+
+class PublicRegistrationForm(FlaskForm):
+    """Opens a meeting (binational conference, study day) for registration by anyone."""
+
+    capacity = IntegerField(
+        _l("Places"), validators=[InputRequired(), NumberRange(min=0, max=5000)], default=50
+    )
+    registration_deadline = DateTimeLocalField(
+        _l("Registration deadline"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    contact_name = StringField(
+        _l("Contact person"), validators=[DataRequired(), Length(max=120)], filters=[strip]
+    )
+    contact_email = EmailField(
+        _l("Contact person's e-mail address"),
+        validators=[DataRequired(), EmailAddress(), Length(max=254)],
+        filters=[strip],
+        description=_l("Receives a notice of every registration and cancellation."),
+    )
+    is_open = BooleanField(_l("Open for registration by anyone (no account needed)"), default=True)
+    move_to_waitlist = BooleanField(
+        _l("Yes, move these people to the waiting list and tell them by e-mail")
+    )

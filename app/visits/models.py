@@ -20,6 +20,7 @@ from ..partners.models import Organisation, PolicyField
 
 if TYPE_CHECKING:
     from ..auth.models import User
+    from ..meetings.models import Meeting
 
 LOCAL_ZONE = ZoneInfo("Europe/Berlin")
 
@@ -265,19 +266,79 @@ def new_registration_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Registration(db.Model):
-    """A person registered for a visit, with or without an account. The e-mail address is
-    stored in lower case, so the unique constraint holds whatever the spelling. Arrival
-    order is the id order (ids are handed out while the visit row is locked).
+class PublicRegistration(db.Model):
+    """A meeting (binational conference, study day) that anyone may register for, with a
+    capacity, a deadline and a waiting list: the same registration service as the visits.
+    Kept beside the meeting (keyed by meeting_id) so the meetings domain stays untouched."""
 
-    Built to serve meetings with public registration as well: a nullable `meeting_id`
-    beside `visit_id` is all the generic service (registration.py) needs."""
+    __tablename__ = "meeting_public_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"), unique=True
+    )
+    capacity: Mapped[int] = mapped_column(default=50, server_default="50")
+    registration_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    is_open: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    contact_name: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped["Meeting"] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),)
+
+    def __repr__(self) -> str:
+        return f"<PublicRegistration meeting {self.meeting_id}>"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.meeting.is_cancelled
+
+    def is_over(self, now: datetime | None = None) -> bool:
+        return self.meeting.end_at <= (now or utcnow())
+
+    def deadline_passed(self, now: datetime | None = None) -> bool:
+        return (now or utcnow()) > self.registration_deadline
+
+    def accepts_registrations(self, now: datetime | None = None) -> bool:
+        return (
+            self.is_open
+            and not self.is_cancelled
+            and not self.deadline_passed(now)
+            and not self.is_over(now)
+        )
+
+    def title_in(self, lang: str) -> str:
+        return self.meeting.title_in(lang)
+
+    def state(self, confirmed: int, now: datetime | None = None) -> VisitState:
+        if self.is_cancelled:
+            return VisitState.cancelled
+        if self.is_over(now):
+            return VisitState.completed
+        if not self.accepts_registrations(now):
+            return VisitState.closed
+        return VisitState.full if confirmed >= self.capacity else VisitState.open
+
+    def can_be_managed_by(self, user) -> bool:
+        return self.meeting.can_manage(user)
+
+
+class Registration(db.Model):
+    """A person registered for a visit or for a meeting with public registration (exactly
+    one of `visit_id`, `meeting_id`), with or without an account. The e-mail address is
+    stored in lower case, so the unique constraints hold whatever the spelling. Arrival
+    order is the id order (ids are handed out while the owner's row is locked)."""
 
     __tablename__ = "registrations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True
+    )
+    meeting_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(sa.String(120))
     email: Mapped[str] = mapped_column(sa.String(254))
@@ -298,9 +359,21 @@ class Registration(db.Model):
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     visit: Mapped[Visit | None] = relationship(back_populates="registrations")
+    public_registration: Mapped[PublicRegistration | None] = relationship(
+        primaryjoin="foreign(Registration.meeting_id) == remote(PublicRegistration.meeting_id)",
+        viewonly=True,
+    )
     organisation: Mapped[Organisation | None] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("visit_id", "email"),)
+    __table_args__ = (
+        sa.UniqueConstraint("visit_id", "email"),
+        sa.UniqueConstraint("meeting_id", "email"),
+        sa.CheckConstraint("(visit_id IS NULL) <> (meeting_id IS NULL)", name="one_owner"),
+    )
+
+    @property
+    def owner(self) -> "Visit | PublicRegistration":
+        return self.visit if self.visit_id is not None else self.public_registration
 
     def __repr__(self) -> str:
         return f"<Registration {self.visit_id} {self.status.name}>"

@@ -5,8 +5,9 @@ The rules are pure functions (`place_for`, `to_promote`, `to_demote`, `waitlist_
 that the database functions below apply while the owner's row is locked
 (SELECT … FOR UPDATE on PostgreSQL; SQLite has a single writer), so simultaneous
 registrations never exceed the capacity and the waiting list keeps the arrival order.
-An owner is anything with `id`, `capacity` and `accepts_registrations(now)`; `_of(owner)`
-is the one place that knows which column points at it (a `meeting_id` joins `visit_id`).
+An owner is a work visit or a meeting's public registration (capacity, deadline,
+`accepts_registrations(now)`, `is_cancelled`, `is_over(now)`); `_key(owner)` is the one
+place that knows which column of a registration points at it.
 
 Functions change the session and flush; the caller commits and queues the mails."""
 
@@ -22,9 +23,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from ..core.database import utcnow
 from ..core.errors import DomainError
 from ..extensions import db
-from .models import Registration, RegistrationStatus, Visit
+from .models import PublicRegistration, Registration, RegistrationStatus, Visit
 
 CANCEL_SALT = "netwerkbrug.registration-cancel"
+Owner = Visit | PublicRegistration
 
 
 class RegistrationError(DomainError):
@@ -32,12 +34,12 @@ class RegistrationError(DomainError):
 
 
 class RegistrationClosed(RegistrationError):
-    message = _l("Registration for this visit is closed.")
+    message = _l("Registration is closed.")
 
 
 class AlreadyRegistered(RegistrationError):
     message = _l(
-        "This e-mail address is already registered for this visit. We can send you the confirmation again."
+        "This e-mail address is already registered. We can send you the confirmation again."
     )
 
     def __init__(self, registration: Registration):
@@ -105,11 +107,19 @@ class Changes:
     demoted: list[Registration] = field(default_factory=list)
 
 
-def _of(owner: Visit):
-    return Registration.visit_id == owner.id
+def _key(owner: Owner) -> dict[str, int]:
+    """The one place that knows which column points at the owner."""
+    if isinstance(owner, Visit):
+        return {"visit_id": owner.id}
+    return {"meeting_id": owner.meeting_id}
 
 
-def lock(owner: Visit) -> None:
+def _of(owner: Owner):
+    [(column, value)] = _key(owner).items()
+    return getattr(Registration, column) == value
+
+
+def lock(owner: Owner) -> None:
     """Serialises every change of the owner's registrations until the commit: the owner's
     row FOR UPDATE on PostgreSQL; SQLite has no row locks, so a write that changes nothing
     takes its single write lock now, before anything is counted."""
@@ -120,7 +130,7 @@ def lock(owner: Visit) -> None:
         db.session.execute(sa.select(table.c.id).where(table.c.id == owner.id).with_for_update())
 
 
-def _with_status(owner: Visit, status: RegistrationStatus) -> list[Registration]:
+def _with_status(owner: Owner, status: RegistrationStatus) -> list[Registration]:
     return list(
         db.session.scalars(
             sa.select(Registration)
@@ -130,15 +140,15 @@ def _with_status(owner: Visit, status: RegistrationStatus) -> list[Registration]
     )
 
 
-def confirmed_of(owner: Visit) -> list[Registration]:
+def confirmed_of(owner: Owner) -> list[Registration]:
     return _with_status(owner, RegistrationStatus.confirmed)
 
 
-def waitlisted_of(owner: Visit) -> list[Registration]:
+def waitlisted_of(owner: Owner) -> list[Registration]:
     return _with_status(owner, RegistrationStatus.waitlisted)
 
 
-def find(owner: Visit, email: str) -> Registration | None:
+def find(owner: Owner, email: str) -> Registration | None:
     return db.session.scalar(
         sa.select(Registration).where(_of(owner), Registration.email == normalise_email(email))
     )
@@ -153,7 +163,7 @@ def waitlist_position(registration: Registration) -> int | None:
         return None
     return 1 + db.session.scalar(
         sa.select(sa.func.count(Registration.id)).where(
-            Registration.visit_id == registration.visit_id,
+            _of(registration.owner),
             Registration.status == RegistrationStatus.waitlisted,
             Registration.id < registration.id,
         )
@@ -161,7 +171,7 @@ def waitlist_position(registration: Registration) -> int | None:
 
 
 def register(
-    owner: Visit, *, name: str, email: str, now: datetime | None = None, **details
+    owner: Owner, *, name: str, email: str, now: datetime | None = None, **details
 ) -> Registration:
     """Confirmed while places are free, otherwise on the waiting list; one registration per
     e-mail address (any capitalisation). Someone who cancelled may register again."""
@@ -178,7 +188,7 @@ def register(
         db.session.delete(existing)
         db.session.flush()
     registration = Registration(
-        visit_id=owner.id,
+        **_key(owner),
         name=name.strip(),
         email=normalise_email(email),
         status=status,
@@ -191,7 +201,7 @@ def register(
     return registration
 
 
-def _promote(owner: Visit, now: datetime) -> list[Registration]:
+def _promote(owner: Owner, now: datetime) -> list[Registration]:
     promoted = to_promote(owner.capacity, len(confirmed_of(owner)), waitlisted_of(owner))
     for registration in promoted:
         registration.status = RegistrationStatus.confirmed
@@ -204,7 +214,7 @@ def cancel(registration: Registration, now: datetime | None = None) -> Changes:
     """The registrant cancels; a freed place goes to the first in line (unless the visit
     itself is cancelled or over)."""
     now = now or utcnow()
-    owner = registration.visit
+    owner = registration.owner
     lock(owner)
     db.session.refresh(registration)
     if not registration.is_active:
@@ -218,7 +228,7 @@ def cancel(registration: Registration, now: datetime | None = None) -> Changes:
 
 
 def change_capacity(
-    owner: Visit, capacity: int, *, move_to_waitlist: bool = False, now: datetime | None = None
+    owner: Owner, capacity: int, *, move_to_waitlist: bool = False, now: datetime | None = None
 ) -> Changes:
     """More places promote the first in line; fewer places than confirmed people are refused
     (CapacityConflict lists who would move) until the host agrees that the latest arrivals
@@ -240,7 +250,7 @@ def change_capacity(
     return Changes(promoted=promoted, demoted=demoted)
 
 
-def cancel_all(owner: Visit, now: datetime | None = None) -> list[Registration]:
+def cancel_all(owner: Owner, now: datetime | None = None) -> list[Registration]:
     """The owner is cancelled: every active registration ends; returns them, to be told."""
     now = now or utcnow()
     lock(owner)

@@ -28,6 +28,7 @@ from . import registration as reg
 from .models import (
     LANGUAGE_TITLES,
     PointKind,
+    PublicRegistration,
     Registration,
     RegistrationStatus,
     Visit,
@@ -238,7 +239,7 @@ def cancel_visit(actor: User, visit: Visit) -> list[Registration]:
 
 
 def register(
-    visit: Visit,
+    owner: reg.Owner,
     *,
     name: str,
     email: str,
@@ -252,7 +253,7 @@ def register(
     """Confirmed or waitlisted (see registration.register); the registrant gets a mail in
     the page's language, the host's contact a notice."""
     registration = reg.register(
-        visit,
+        owner,
         name=name,
         email=email,
         now=now,
@@ -276,11 +277,11 @@ def cancel_registration(registration: Registration) -> reg.Changes:
     return changes
 
 
-def resend_confirmation(visit: Visit, email: str, now: datetime | None = None) -> bool:
+def resend_confirmation(owner: reg.Owner, email: str, now: datetime | None = None) -> bool:
     """Sends the registration mail again, at most every ten minutes; the caller says the
     same whatever happened, so the form does not reveal who registered."""
     now = now or utcnow()
-    registration = reg.find(visit, email)
+    registration = reg.find(owner, email)
     if registration is None or not registration.is_active:
         return False
     sent = registration.confirmation_sent_at
@@ -301,56 +302,104 @@ SUBJECTS = {
 }
 
 
-def _subject(template: str, visit: Visit, locale: str) -> str:
+@dataclass
+class Summary:
+    """What the mails say about the visit or meeting registered for."""
+
+    title: str
+    host: str
+    periods: list[tuple[datetime, datetime]]
+    where: str
+    contact_name: str
+    contact_email: str
+    contact_locale: str
+    url: str
+    list_url: str
+
+
+def summary(owner: reg.Owner, locale: str) -> Summary:
+    if isinstance(owner, Visit):
+        return Summary(
+            title=owner.title_in(locale),
+            host=owner.organisation.name,
+            periods=[(day.start_at, day.end_at) for day in owner.days],
+            where=owner.location,
+            contact_name=owner.contact_name,
+            contact_email=owner.contact_email,
+            contact_locale="de" if owner.organisation.country == Country.DE else "nl",
+            url=external_url("visits.show", visit_id=owner.id),
+            list_url=external_url("visits.registrations", visit_id=owner.id),
+        )
+    meeting = owner.meeting
+    return Summary(
+        title=meeting.title_in(locale),
+        host="Netwerkbrug",
+        periods=[(meeting.start_local, meeting.end_local)],
+        where=", ".join(p for p in (meeting.place, meeting.country) if p),
+        contact_name=owner.contact_name,
+        contact_email=owner.contact_email,
+        contact_locale="nl",
+        url=external_url("visits.meeting", meeting_id=meeting.id),
+        list_url=external_url("visits.meeting_registrations", meeting_id=meeting.id),
+    )
+
+
+def _ics(owner: reg.Owner, locale: str, url: str) -> bytes:
+    from ..calendar.ical import meeting_bytes, visit_bytes
+
+    if isinstance(owner, Visit):
+        return visit_bytes(owner, lang=locale, url=url)
+    return meeting_bytes(owner.meeting, lang=locale, url=url)
+
+
+def _subject(template: str, event: Summary, locale: str) -> str:
     with force_locale(locale):
-        return str(SUBJECTS[template]) % {"title": visit.title_in(locale)}
+        return str(SUBJECTS[template]) % {"title": event.title}
 
 
 def queue_registration_mail(
     registration: Registration, *, template: str | None = None, now: datetime | None = None
 ) -> None:
     """The mail that tells a registrant where they stand, in their language; a confirmed
-    place comes with the visit as an .ics file (METHOD:PUBLISH) and a cancel link."""
-    from ..calendar.ical import visit_bytes
-
-    visit = registration.visit
+    place comes with an .ics file (METHOD:PUBLISH) and a personal cancel link."""
+    owner = registration.owner
     template = template or registration.status.name
     locale = registration.locale
-    url = external_url("visits.show", visit_id=visit.id)
-    subject = _subject(template, visit, locale)
+    event = summary(owner, locale)
     subject, text, html = render_mail(
         f"visits/emails/{template}",
         locale,
-        subject,
-        visit=visit,
+        _subject(template, event, locale),
+        event=event,
         registration=registration,
-        url=url,
         position=reg.waitlist_position(registration),
         cancel_url=external_url("visits.cancel_registration", token=reg.cancel_token(registration)),
     )
     msg = build_message((registration.name, registration.email), subject, text, html)
     if template in ("confirmed", "promoted"):
-        ics = visit_bytes(visit, lang=locale, url=url)
-        msg.add_attachment(ics, maintype="text", subtype="calendar", filename="visit.ics")
+        ics = _ics(owner, locale, event.url)
+        filename = "visit.ics" if isinstance(owner, Visit) else "meeting.ics"
+        msg.add_attachment(ics, maintype="text", subtype="calendar", filename=filename)
     queue_message(msg, category=f"visits.{template}")
     registration.confirmation_sent_at = now or utcnow()
     db.session.flush()
 
 
 def _notify_host(registration: Registration, template: str) -> None:
-    visit = registration.visit
-    if not visit.contact_email:
+    owner = registration.owner
+    event = summary(owner, "nl")
+    if not event.contact_email:
         return
-    locale = "de" if visit.organisation.country == Country.DE else "nl"
+    locale = event.contact_locale
+    event = summary(owner, locale)
     queue_template_mail(
         f"visits/emails/{template}",
-        to=(visit.contact_name, visit.contact_email),
+        to=(event.contact_name, event.contact_email),
         locale=locale,
-        subject=_subject(template, visit, locale),
-        visit=visit,
+        subject=_subject(template, event, locale),
+        event=event,
         registration=registration,
-        counts=counts(visit),
-        url=external_url("visits.registrations", visit_id=visit.id),
+        counts=counts_of(owner),
     )
 
 
@@ -364,10 +413,9 @@ def message_registrants(actor: User, visit: Visit, subject: str, body: str) -> i
             to=(registration.name, registration.email),
             locale=registration.locale,
             subject=subject,
-            visit=visit,
+            event=summary(visit, registration.locale),
             registration=registration,
             body=body,
-            url=external_url("visits.show", visit_id=visit.id),
             category="visits.message",
         )
     record_audit(actor, "visit.message", visit, recipients=len(recipients))
@@ -403,6 +451,12 @@ def counts(visit: Visit) -> Counts:
     return counts_by_visit([visit.id])[visit.id]
 
 
+def counts_of(owner: reg.Owner) -> Counts:
+    if isinstance(owner, Visit):
+        return counts(owner)
+    return Counts(len(reg.confirmed_of(owner)), len(reg.waitlisted_of(owner)))
+
+
 @dataclass
 class VisitFilter:
     policy_field: PolicyField | None = None
@@ -431,8 +485,9 @@ def upcoming_visits_query(criteria: VisitFilter, now: datetime | None = None):
     return stmt
 
 
-def registrations_csv(actor: User, visit: Visit) -> str:
-    _check_manage(actor, visit)
+def registrations_csv(actor: User, owner: reg.Owner) -> str:
+    if not owner.can_be_managed_by(actor):
+        raise NotAllowed()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -447,10 +502,9 @@ def registrations_csv(actor: User, visit: Visit) -> str:
             "registered_at",
         ]
     )
-    positions = reg.waitlist_positions(reg.waitlisted_of(visit))
-    for registration in visit.registrations:
-        if not registration.is_active:
-            continue
+    waitlisted = reg.waitlisted_of(owner)
+    positions = reg.waitlist_positions(waitlisted)
+    for registration in [*reg.confirmed_of(owner), *waitlisted]:
         writer.writerow(
             [
                 registration.status.name,
@@ -531,3 +585,60 @@ def feed_visits(user: User) -> list[Visit]:
             .order_by(Visit.starts_on, Visit.id)
         )
     )
+
+
+# --- meetings with public registration ---------------------------------------------------
+
+
+def public_registration_of(meeting) -> PublicRegistration | None:
+    return db.session.scalar(
+        sa.select(PublicRegistration).where(PublicRegistration.meeting_id == meeting.id)
+    )
+
+
+def set_public_registration(
+    actor: User,
+    meeting,
+    *,
+    capacity: int,
+    registration_deadline: datetime,
+    contact_name: str,
+    contact_email: str,
+    is_open: bool,
+    move_to_waitlist: bool = False,
+) -> reg.Changes:
+    """Opens (or changes, or closes) public registration for a meeting the actor manages;
+    the capacity follows the same waiting-list rules as a visit's."""
+    if not meeting.can_manage(actor):
+        raise NotAllowed()
+    if meeting.is_cancelled:
+        raise VisitError(_l("This meeting has been cancelled."))
+    public = public_registration_of(meeting)
+    if public is None:
+        public = PublicRegistration(meeting=meeting, capacity=max(capacity, 0))
+        db.session.add(public)
+    public.registration_deadline = registration_deadline
+    public.contact_name, public.contact_email = contact_name, contact_email
+    public.is_open = is_open
+    db.session.flush()
+    changes = reg.Changes()
+    if capacity != public.capacity:
+        changes = reg.change_capacity(public, capacity, move_to_waitlist=move_to_waitlist)
+    for registration in changes.promoted:
+        queue_registration_mail(registration, template="promoted")
+    for registration in changes.demoted:
+        queue_registration_mail(registration, template="demoted")
+    record_audit(actor, "meeting.public_registration", meeting, capacity=capacity, open=is_open)
+    return changes
+
+
+def cancel_public_registrations(meeting) -> list[Registration]:
+    """For the meetings domain to call when a meeting with public registration is
+    cancelled: every registrant is told, as for a cancelled visit."""
+    public = public_registration_of(meeting)
+    if public is None:
+        return []
+    told = reg.cancel_all(public)
+    for registration in told:
+        queue_registration_mail(registration, template="visit_cancelled")
+    return told

@@ -15,6 +15,7 @@ from ..core.pagination import paginate
 from ..core.security import public
 from ..core.urls import external_url
 from ..extensions import db, limiter
+from ..meetings.models import Meeting
 from ..meetings.services import to_utc
 from ..partners import services as partner_services
 from ..partners.models import Country, Organisation
@@ -24,12 +25,13 @@ from .forms import (
     ActionForm,
     MessageForm,
     PointForm,
+    PublicRegistrationForm,
     RegistrationForm,
     ResendForm,
     VisitFilterForm,
     VisitForm,
 )
-from .models import LOCAL_ZONE, PointKind, RegistrationStatus, Visit
+from .models import LOCAL_ZONE, PointKind, PublicRegistration, RegistrationStatus, Visit
 
 PER_PAGE = 10
 
@@ -149,16 +151,22 @@ def ics(visit_id: int):
 @limiter.limit(_register_limit)
 def register(visit_id: int):
     visit = db.get_or_404(Visit, visit_id)
+    return _register(visit, lambda status, **forms: _render_visit(visit, status, **forms))
+
+
+def _register(owner: reg.Owner, render):
+    """Registers for a visit or a meeting; `render(status, **forms)` shows its page again."""
     form = _registration_form()
+    back = _page_url(owner)
     if form.is_submitted() and form.website.data:
         # The spam trap was filled in: a neutral answer, nothing written.
         flash(_("Thank you. Your registration has been received."), "info")
-        return redirect(url_for("visits.show", visit_id=visit.id))
+        return redirect(back)
     if not form.validate_on_submit():
-        return _render_visit(visit, 400, form=form)
+        return render(400, form=form)
     try:
         registration = services.register(
-            visit,
+            owner,
             name=form.name.data,
             email=form.email.data,
             organisation=db.session.get(Organisation, form.organisation.data or 0),
@@ -170,17 +178,16 @@ def register(visit_id: int):
     except reg.AlreadyRegistered as error:
         db.session.rollback()
         form.email.errors.append(str(error.message))
-        resend = ResendForm(formdata=None, email=form.email.data)
-        return _render_visit(db.get_or_404(Visit, visit_id), 409, form=form, resend_form=resend)
+        return render(409, form=form, resend_form=ResendForm(formdata=None, email=form.email.data))
     except DomainError as error:
         db.session.rollback()
         form.form_errors.append(str(error.message))
-        return _render_visit(db.get_or_404(Visit, visit_id), error.status_code, form=form)
+        return render(error.status_code, form=form)
     db.session.commit()
     if registration.status == RegistrationStatus.confirmed:
         flash(
             _(
-                "You are registered. We have sent a confirmation to %(email)s with the visit for your calendar and a link to cancel.",
+                "You are registered. We have sent a confirmation to %(email)s with a file for your calendar and a link to cancel.",
                 email=registration.email,
             ),
             "success",
@@ -188,33 +195,42 @@ def register(visit_id: int):
     else:
         flash(
             _(
-                "The visit is full: you are number %(position)s on the waiting list. We will mail %(email)s as soon as a place becomes free.",
+                "All places are taken: you are number %(position)s on the waiting list. We will mail %(email)s as soon as a place becomes free.",
                 position=reg.waitlist_position(registration),
                 email=registration.email,
             ),
             "info",
         )
-    return redirect(url_for("visits.show", visit_id=visit.id))
+    return redirect(back)
+
+
+def _page_url(owner: reg.Owner) -> str:
+    if isinstance(owner, Visit):
+        return url_for("visits.show", visit_id=owner.id)
+    return url_for("visits.meeting", meeting_id=owner.meeting_id)
 
 
 @bp.post("/<int:visit_id>/resend")
 @public
 @limiter.limit(_register_limit)
 def resend(visit_id: int):
-    visit = db.get_or_404(Visit, visit_id)
+    return _resend(db.get_or_404(Visit, visit_id))
+
+
+def _resend(owner: reg.Owner):
     form = ResendForm()
     if not form.validate_on_submit():
         abort(400)
-    services.resend_confirmation(visit, form.email.data)
+    services.resend_confirmation(owner, form.email.data)
     db.session.commit()
     flash(
         _(
-            "If %(email)s is registered for this visit, we have sent the confirmation again. Please check your inbox.",
+            "If %(email)s is registered, we have sent the confirmation again. Please check your inbox.",
             email=form.email.data,
         ),
         "info",
     )
-    return redirect(url_for("visits.show", visit_id=visit.id))
+    return redirect(_page_url(owner))
 
 
 def _link_problem(error: DomainError):
@@ -231,18 +247,18 @@ def cancel_registration(token: str):
     except DomainError as error:
         return _link_problem(error)
     form = ActionForm()
+    event = services.summary(registration.owner, _lang())
     if form.validate_on_submit():
-        visit = registration.visit
         try:
             services.cancel_registration(registration)
         except DomainError as error:
             db.session.rollback()
             return _link_problem(error)
         db.session.commit()
-        return render_template("visits/cancelled.html", visit=visit)
+        return render_template("visits/cancelled.html", event=event)
     if form.is_submitted():
         abort(400)
-    return render_template("visits/cancel.html", registration=registration, form=form)
+    return render_template("visits/cancel.html", registration=registration, form=form, event=event)
 
 
 # --- the host ------------------------------------------------------------------------------
@@ -375,12 +391,15 @@ def registrations(visit_id: int):
 
 
 def _render_registrations(visit: Visit, message_form: MessageForm, status: int = 200):
-    waitlisted = reg.waitlisted_of(visit)
     return render_template(
         "visits/registrations.html",
-        visit=visit,
+        title=visit.title,
+        back_url=url_for("visits.show", visit_id=visit.id),
+        csv_url=url_for("visits.registrations_csv", visit_id=visit.id),
+        message_url=url_for("visits.message", visit_id=visit.id),
+        capacity=visit.capacity,
         confirmed=reg.confirmed_of(visit),
-        waitlisted=waitlisted,
+        waitlisted=reg.waitlisted_of(visit),
         message_form=message_form,
     ), status
 
@@ -388,13 +407,14 @@ def _render_registrations(visit: Visit, message_form: MessageForm, status: int =
 @bp.get("/<int:visit_id>/registrations.csv")
 def registrations_csv(visit_id: int):
     visit = _managed_visit(visit_id)
-    body = services.registrations_csv(current_user, visit)
+    return _csv_response(services.registrations_csv(current_user, visit), f"visit-{visit.id}")
+
+
+def _csv_response(body: str, name: str) -> Response:
     return Response(
         body,
         mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="visit-{visit.id}-registrations.csv"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{name}-registrations.csv"'},
     )
 
 
@@ -434,3 +454,132 @@ def add_point(visit_id: int):
     db.session.commit()
     flash(_("Thank you, your point has been recorded."), "success")
     return redirect(url_for("visits.show", visit_id=visit.id, _anchor="points"))
+
+
+# --- meetings with public registration -------------------------------------------------
+
+
+def _public_registration(meeting_id: int) -> PublicRegistration:
+    meeting = db.get_or_404(Meeting, meeting_id)
+    public = services.public_registration_of(meeting)
+    if public is None:
+        abort(404)
+    return public
+
+
+def _render_meeting(public: PublicRegistration, status: int = 200, **forms):
+    counts = services.counts_of(public)
+    forms.setdefault("form", _registration_form())
+    return render_template(
+        "visits/meeting.html",
+        public=public,
+        meeting=public.meeting,
+        counts=counts,
+        state=public.state(counts.confirmed),
+        managing=public.can_be_managed_by(current_user),
+        **forms,
+    ), status
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@public
+def meeting(meeting_id: int):
+    """The public page of a meeting open for registration (no account needed)."""
+    return _render_meeting(_public_registration(meeting_id))
+
+
+@bp.post("/meetings/<int:meeting_id>/register")
+@public
+@limiter.limit(_register_limit)
+def meeting_register(meeting_id: int):
+    public = _public_registration(meeting_id)
+    return _register(public, lambda status, **forms: _render_meeting(public, status, **forms))
+
+
+@bp.post("/meetings/<int:meeting_id>/resend")
+@public
+@limiter.limit(_register_limit)
+def meeting_resend(meeting_id: int):
+    return _resend(_public_registration(meeting_id))
+
+
+@bp.route("/meetings/<int:meeting_id>/registration", methods=["GET", "POST"])
+def meeting_settings(meeting_id: int):
+    """The meeting's organisers open it for public registration, with capacity and deadline."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if not meeting.can_manage(current_user):
+        abort(403)
+    existing = services.public_registration_of(meeting)
+    form = PublicRegistrationForm(obj=existing if request.method == "GET" else None)
+    if request.method == "GET" and existing is not None:
+        form.registration_deadline.data = existing.registration_deadline.astimezone(
+            LOCAL_ZONE
+        ).replace(tzinfo=None)
+    context = {"form": form, "meeting": meeting, "public": existing}
+    if form.validate_on_submit():
+        try:
+            services.set_public_registration(
+                current_user,
+                meeting,
+                capacity=form.capacity.data,
+                registration_deadline=to_utc(form.registration_deadline.data),
+                contact_name=form.contact_name.data,
+                contact_email=form.contact_email.data,
+                is_open=form.is_open.data,
+                move_to_waitlist=form.move_to_waitlist.data,
+            )
+        except reg.CapacityConflict as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+            context["affected"] = [(r.name, r.organisation_label) for r in error.affected]
+            return render_template("visits/meeting_settings.html", **context), 409
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+            return render_template("visits/meeting_settings.html", **context), error.status_code
+        db.session.commit()
+        flash(_("Public registration has been saved."), "success")
+        return redirect(url_for("visits.meeting_registrations", meeting_id=meeting.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("visits/meeting_settings.html", **context), status
+
+
+def _managed_public_registration(meeting_id: int) -> PublicRegistration:
+    public = _public_registration(meeting_id)
+    if not public.can_be_managed_by(current_user):
+        abort(403)
+    return public
+
+
+@bp.get("/meetings/<int:meeting_id>/registrations")
+def meeting_registrations(meeting_id: int):
+    public = _managed_public_registration(meeting_id)
+    return render_template(
+        "visits/registrations.html",
+        title=public.meeting.title,
+        back_url=url_for("visits.meeting", meeting_id=meeting_id),
+        csv_url=url_for("visits.meeting_registrations_csv", meeting_id=meeting_id),
+        capacity=public.capacity,
+        confirmed=reg.confirmed_of(public),
+        waitlisted=reg.waitlisted_of(public),
+        message_form=None,
+        message_url=None,
+    )
+
+
+@bp.get("/meetings/<int:meeting_id>/registrations.csv")
+def meeting_registrations_csv(meeting_id: int):
+    public = _managed_public_registration(meeting_id)
+    return _csv_response(services.registrations_csv(current_user, public), f"meeting-{meeting_id}")
+
+
+@bp.app_context_processor
+def _meeting_registration_helpers() -> dict:
+    """For the partial on the meeting page (visits/_meeting_registration.html)."""
+
+    def public_registration_panel(meeting):
+        public = services.public_registration_of(meeting)
+        counts = services.counts_of(public) if public else None
+        return {"public": public, "counts": counts}
+
+    return {"public_registration_panel": public_registration_panel}

@@ -10,6 +10,10 @@ def _visit(w):
     return {"visit_id": w["visit"].id}
 
 
+def _meeting(w):
+    return {"meeting_id": w["open_meeting"].id}
+
+
 ACCESS = {
     "visits.index": {"GET": (200, 200, 200)},
     "visits.learning": {"GET": (200, 200, 200)},
@@ -35,6 +39,17 @@ ACCESS = {
     # Neither the member nor the project manager took part, and the visit is not over;
     # the project manager manages every visit, so the empty form is bad input.
     "visits.add_point": {"args": _visit, "POST": (SIGN_IN, 403, 400)},
+    # A project-wide meeting open for public registration.
+    "visits.meeting": {"args": _meeting, "GET": (200, 200, 200)},
+    "visits.meeting_register": {"args": _meeting, "POST": (400, 400, 400)},
+    "visits.meeting_resend": {"args": _meeting, "POST": (400, 400, 400)},
+    "visits.meeting_settings": {
+        "args": _meeting,
+        "GET": (SIGN_IN, 403, 200),
+        "POST": (SIGN_IN, 403, 400),
+    },
+    "visits.meeting_registrations": {"args": _meeting, "GET": (SIGN_IN, 403, 200)},
+    "visits.meeting_registrations_csv": {"args": _meeting, "GET": (SIGN_IN, 403, 200)},
 }
 
 
@@ -42,7 +57,7 @@ def populate(world: dict) -> None:
     from app.extensions import db
     from app.visits import registration as reg
     from app.visits.models import Registration, RegistrationStatus
-    from tests.factories import make_visit
+    from tests.factories import make_open_meeting, make_visit
 
     visit = make_visit(world.get("organisation"))
     registration = Registration(
@@ -55,3 +70,4 @@ def populate(world: dict) -> None:
     db.session.flush()
     world["visit"] = visit
     world["visit_cancel_token"] = reg.cancel_token(registration)
+    world["open_meeting"] = make_open_meeting()
