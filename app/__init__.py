@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .meetings import bp as meetings_bp
     from .newsletter import bp as newsletter_bp
     from .partners import bp as partners_bp
+    from .visits import bp as visits_bp
 
     for blueprint in (
         core_bp,
@@ -70,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
         calendar_bp,
         consensus_bp,
         newsletter_bp,
+        visits_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,5 +1,6 @@
 """Calendar feeds that calendar programs subscribe to. They cannot sign in, so a public
-group's feed is public and a person's feed carries a secret, regenerable token."""
+group's feed is public and a person's feed carries a secret, regenerable token. A person's
+feed holds their meetings and the work visits they have a confirmed place for."""
 
 import hashlib
 from datetime import datetime
@@ -16,8 +17,9 @@ from ..extensions import db
 from ..groups.models import WorkingGroup
 from ..meetings import services as meeting_services
 from ..meetings.models import CalendarFeed, Meeting
-from . import bp
-from .ical import feed_bytes
+from ..visits import services as visit_services
+from ..visits.models import Visit
+from . import bp, ical
 
 
 def calendar_response(body: bytes, last_modified: datetime | None, filename: str) -> Response:
@@ -38,11 +40,24 @@ def _meeting_url(meeting: Meeting) -> str:
 
 
 def _send_feed(
-    meetings: list[Meeting], name: str, filename: str, lang: str | None = None
+    meetings: list[Meeting],
+    name: str,
+    filename: str,
+    lang: str | None = None,
+    visits: list[Visit] = (),
 ) -> Response:
     lang = lang or str(get_locale() or "nl")
-    body = feed_bytes(meetings, name=name, lang=lang, url_for=_meeting_url)
-    last = max((m.updated_at for m in meetings), default=None)
+    visit_events = [
+        event
+        for visit in visits
+        for event in ical.visit_events(
+            visit, lang=lang, url=external_url("visits.show", visit_id=visit.id)
+        )
+    ]
+    body = ical.feed_bytes(
+        meetings, name=name, lang=lang, url_for=_meeting_url, extra_events=visit_events
+    )
+    last = max((x.updated_at for x in [*meetings, *visits]), default=None)
     return calendar_response(body, last, filename)
 
 
@@ -68,7 +83,10 @@ def personal_feed(token: str):
     if not feed.user.is_active:
         abort(404)
     meetings = meeting_services.feed_meetings(feed.user)
-    return _send_feed(meetings, "Netwerkbrug", "netwerkbrug.ics", lang=feed.user.locale)
+    visits = visit_services.feed_visits(feed.user)
+    return _send_feed(
+        meetings, "Netwerkbrug", "netwerkbrug.ics", lang=feed.user.locale, visits=visits
+    )
 
 
 @bp.post("/feed/regenerate")

@@ -9,12 +9,6 @@ bp = Blueprint("core", __name__)
 
 # Domains whose issue has not landed yet: the navigation links to an honest placeholder.
 UPCOMING = {
-    "visits": (
-        _l("Work visits"),
-        _l(
-            "Cross-border work visits that partner organisations can register for, with a waiting list."
-        ),
-    ),
     "reports": (
         _l("Indicators"),
         _l("The indicator report for the funder and the policy handbook."),

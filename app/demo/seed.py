@@ -11,6 +11,7 @@ from ..groups.demo import seed_groups
 from ..meetings.demo import seed_meetings
 from ..newsletter.demo import seed_newsletter
 from ..partners.demo import seed_organisations
+from ..visits.demo import seed_visits
 
 DEMO_PASSWORD = "netwerkbrug-demo"  # noqa: S105 (documented demo login, demo data only)
 
@@ -64,6 +65,7 @@ def seed_demo() -> dict[str, int]:
         "groups": seed_groups(),
         "meetings": seed_meetings(),
         "proposals": seed_consensus(),
+        "visits": seed_visits(),
     }
     added.update(seed_newsletter())
     return added

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.meetings import services
 from tests.conftest import TEST_PASSWORD, login
 from tests.core.test_query_counts import count_queries
-from tests.factories import make_group, make_meeting, make_membership, make_user
+from tests.factories import make_group, make_meeting, make_membership, make_user, make_visit
 
 START = datetime(2030, 6, 3, 8, 0, tzinfo=UTC)
 
@@ -94,4 +94,49 @@ def test_personal_feed_queries_do_not_grow(client):
     db.session.commit()
     many = _feed_queries(client, token)
     assert many == few
-    assert many <= 4
+    assert many <= 7  # token, user, meetings; visits with their days and hosts
+
+
+def _confirmed_for(person, visit, status=None):
+    from app.visits.models import Registration, RegistrationStatus
+
+    db.session.add(
+        Registration(
+            visit_id=visit.id,
+            name=person.name,
+            email=person.email,
+            status=status or RegistrationStatus.confirmed,
+        )
+    )
+
+
+def test_personal_feed_holds_confirmed_visits_each_day(client):
+    from app.visits.models import RegistrationStatus
+
+    person = make_user(email="ada@example.org")
+    token = services.regenerate_feed_token(person).token
+    two_days = make_visit(days=2, title_en="Integration pilots Münster")
+    waiting = make_visit(title_en="Waiting")
+    someone_elses = make_visit(title_en="Not mine")
+    _confirmed_for(person, two_days)
+    _confirmed_for(person, waiting, RegistrationStatus.waitlisted)
+    db.session.commit()
+    response = client.get(f"/calendar/feed/{token}.ics")
+    events = icalendar.Calendar.from_ical(response.data).walk("VEVENT")
+    assert [str(e["SUMMARY"]) for e in events] == ["Integration pilots Münster"] * 2
+    assert {e.decoded("DTSTART").astimezone(UTC).hour for e in events} == {7}  # 09:00 CEST
+    assert len({str(e["UID"]) for e in events}) == 2
+    assert someone_elses.title_en not in response.get_data(as_text=True)
+
+
+def test_personal_feed_queries_do_not_grow_with_visits(client):
+    person = make_user()
+    token = services.regenerate_feed_token(person).token
+    for _n in range(3):
+        _confirmed_for(person, make_visit(days=2))
+    db.session.commit()
+    few = _feed_queries(client, token)
+    for _n in range(30):
+        _confirmed_for(person, make_visit(days=3))
+    db.session.commit()
+    assert _feed_queries(client, token) == few <= 7

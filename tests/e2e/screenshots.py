@@ -30,7 +30,7 @@ SIGNED_IN_PAGES = {
     "invite": "/admin/users/invite",
     "partners": "/partners/",
     "groups": "/groups/",
-    "coming-soon": "/soon/visits",
+    "coming-soon": "/soon/reports",
     "404": "/no-such-page",
 }
 
