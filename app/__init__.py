@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .meetings import bp as meetings_bp
     from .newsletter import bp as newsletter_bp
     from .partners import bp as partners_bp
+    from .reports import bp as reports_bp
 
     for blueprint in (
         core_bp,
@@ -70,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
         calendar_bp,
         consensus_bp,
         newsletter_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -15,10 +15,6 @@ UPCOMING = {
             "Cross-border work visits that partner organisations can register for, with a waiting list."
         ),
     ),
-    "reports": (
-        _l("Indicators"),
-        _l("The indicator report for the funder and the policy handbook."),
-    ),
 }
 
 
