@@ -19,7 +19,14 @@ from ..core.i18n_fields import localised
 from ..extensions import db
 from ..groups.models import WorkingGroup
 from ..mail.models import OutboxMessage, OutboxStatus
-from ..meetings.models import LOCAL_ZONE, Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
+from ..meetings.models import (
+    LOCAL_ZONE,
+    Attendance,
+    Invitation,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+)
 from ..newsletter.models import Delivery, Edition, Subscriber, SubscriberStatus
 from ..partners.models import COUNTRY_TITLES, Country, Organisation
 

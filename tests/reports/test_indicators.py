@@ -80,9 +80,7 @@ def test_coaching_days_per_city_against_the_plan_of_four(world):
 
 
 def test_a_coaching_day_still_ahead_counts_as_scheduled_not_held():
-    make_meeting(
-        start=utcnow() + timedelta(days=3), city="Gronau", kind=MeetingKind.coaching_day
-    )
+    make_meeting(start=utcnow() + timedelta(days=3), city="Gronau", kind=MeetingKind.coaching_day)
     today = utcnow().date()
     period = Period(today - timedelta(days=1), today + timedelta(days=30))
     assert services.coaching_days(period).rows == [("Gronau", 0, 1, 4)]
@@ -133,7 +131,7 @@ def test_the_page_shows_each_table_with_its_chart(admin_client, world):
         [OTHER, "3"],
     ]
     assert html.count('role="img"') == len(services.indicator_tables(YEAR_2025))
-    assert "<desc id=\"chart-participants_by_gender-desc\">Female: 6; Other / fewer than 5: 3" in html
+    assert '<desc id="chart-participants_by_gender-desc">Female: 6; Other / fewer than 5: 3' in html
 
 
 @pytest.mark.parametrize("key", [k for k in services.SECTIONS if k != "visits"])
