@@ -13,6 +13,7 @@ from tests.groups import access as groups_access
 from tests.meetings import access as meetings_access
 from tests.newsletter import access as newsletter_access
 from tests.partners import access as partners_access
+from tests.reports import access as reports_access
 
 ROLES = ("anonymous", "member", "admin")
 SIGN_IN = 302  # anonymous users are sent to the login page
@@ -54,6 +55,7 @@ DOMAINS = [
     calendar_access,
     consensus_access,
     newsletter_access,
+    reports_access,
 ]
 for _domain in DOMAINS:
     assert not set(_domain.ACCESS) & set(ACCESS), "an endpoint is listed twice"
