@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .newsletter import bp as newsletter_bp
     from .partners import bp as partners_bp
     from .reports import bp as reports_bp
+    from .visits import bp as visits_bp
 
     for blueprint in (
         core_bp,
@@ -72,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
         consensus_bp,
         newsletter_bp,
         reports_bp,
+        visits_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -257,3 +257,47 @@ def make_meeting(
         db.session.add(Invitation(meeting=meeting, user=person))
     db.session.flush()
     return meeting
+
+
+def make_visit(
+    organisation=None,
+    *,
+    capacity: int = 5,
+    starts_on=None,
+    days: int = 1,
+    deadline=None,
+    policy_fields=(),
+    **fields,
+):
+    """An open work visit written directly (no mails): `days` days from `starts_on`
+    (default 3 June 2030), 09:00–16:00, registration until the day before."""
+    from datetime import UTC, date, datetime, time, timedelta
+
+    from app.visits.models import Visit, VisitDay
+
+    n = next(_counter)
+    starts_on = starts_on or date(2030, 6, 3)
+    visit = Visit(
+        organisation=organisation or make_organisation(),
+        title_nl=fields.pop("title_nl", f"Werkbezoek {n}"),
+        title_de=fields.pop("title_de", f"Arbeitsbesuch {n}"),
+        title_en=fields.pop("title_en", f"Work visit {n}"),
+        capacity=capacity,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(days=days - 1),
+        registration_deadline=deadline
+        or datetime.combine(starts_on - timedelta(days=1), time(12), UTC),
+        city=fields.pop("city", "Münster"),
+        contact_name=fields.pop("contact_name", "Hanna Host"),
+        contact_email=fields.pop("contact_email", "host@example.org"),
+        languages=fields.pop("languages", "nl,de"),
+        **fields,
+    )
+    visit.policy_fields = list(policy_fields)
+    visit.days = [
+        VisitDay(day=starts_on + timedelta(days=i), starts=time(9), ends=time(16), programme="")
+        for i in range(days)
+    ]
+    db.session.add(visit)
+    db.session.flush()
+    return visit

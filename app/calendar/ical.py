@@ -7,6 +7,7 @@ which shifts summer times by one hour (see PITFALLS.md)."""
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from icalendar import (
     Calendar,
@@ -19,6 +20,9 @@ from icalendar import (
 )
 
 from ..meetings.models import LOCAL_ZONE, Meeting, Response
+
+if TYPE_CHECKING:
+    from ..visits.models import Visit
 
 PRODID = "-//Netwerkbrug//Meetings//EN"
 TZID = "Europe/Berlin"
@@ -97,14 +101,22 @@ def meeting_event(
 
 
 def feed_bytes(
-    meetings: Iterable[Meeting], *, name: str, lang: str, url_for: Callable[[Meeting], str]
+    meetings: Iterable[Meeting],
+    *,
+    name: str,
+    lang: str,
+    url_for: Callable[[Meeting], str],
+    extra_events: Iterable[Event] = (),
 ) -> bytes:
-    """A subscribable feed: no METHOD, with refresh hints for Outlook, Google and Apple."""
+    """A subscribable feed: no METHOD, with refresh hints for Outlook, Google and Apple.
+    `extra_events` are other things the person takes part in (their work visits)."""
     cal = _calendar(name=name)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(REFRESH))
     for meeting in meetings:
         cal.add_component(meeting_event(meeting, lang=lang, url=url_for(meeting)))
+    for event in extra_events:
+        cal.add_component(event)
     return cal.to_ical()
 
 
@@ -142,4 +154,35 @@ def invitation_bytes(
         ),
     )
     cal.add_component(event)
+    return cal.to_ical()
+
+
+def visit_events(visit: "Visit", *, lang: str, url: str) -> list[Event]:
+    """One VEVENT per day of a work visit, each with its own stable UID (the visit's UID
+    and the day's id), so changing one day's times updates that event only."""
+    events = []
+    location = ", ".join(p for p in (visit.location, visit.organisation.name) if p)
+    for day in visit.days:
+        event = Event()
+        event.add("uid", f"day{day.id}-{visit.uid}")
+        event.add("dtstamp", visit.updated_at.astimezone(UTC))
+        event.add("dtstart", day.start_at)
+        event.add("dtend", day.end_at)
+        event.add("sequence", visit.sequence)
+        event.add("summary", visit.title_in(lang))
+        event.add("description", "\n\n".join(p for p in (day.programme, url) if p))
+        if location:
+            event.add("location", location)
+        event.add("url", url)
+        event.add("status", "CANCELLED" if visit.is_cancelled else "CONFIRMED")
+        event.add("last-modified", visit.updated_at.astimezone(UTC))
+        events.append(event)
+    return events
+
+
+def visit_bytes(visit: "Visit", *, lang: str, url: str) -> bytes:
+    """A work visit to add to a calendar (METHOD:PUBLISH): the registrant is no invitee."""
+    cal = _calendar(method="PUBLISH")
+    for event in visit_events(visit, lang=lang, url=url):
+        cal.add_component(event)
     return cal.to_ical()

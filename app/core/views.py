@@ -8,14 +8,7 @@ from .security import public
 bp = Blueprint("core", __name__)
 
 # Domains whose issue has not landed yet: the navigation links to an honest placeholder.
-UPCOMING = {
-    "visits": (
-        _l("Work visits"),
-        _l(
-            "Cross-border work visits that partner organisations can register for, with a waiting list."
-        ),
-    ),
-}
+UPCOMING: dict = {}
 
 
 @bp.get("/")
