@@ -1,6 +1,5 @@
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template
-from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from .security import public

@@ -1,5 +1,6 @@
 """The policy handbook: decision records, phase timelines and approved minutes of a period,
-per group, compiled in one language; as a print-ready page and as PDF."""
+per group, and the work visits' learning and transfer points by policy field, compiled in
+one language; as a print-ready page and as PDF."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ from ..core.errors import DomainError
 from ..extensions import db
 from ..groups.models import GroupPhase, WorkingGroup
 from ..meetings.models import Meeting, MeetingStatus, MinutesStatus
+from ..partners.models import PolicyField
+from ..visits.models import Visit, VisitPoint, VisitStatus
 from .services import Period
 
 HANDBOOK_LANGUAGES = ("nl", "de", "en")
@@ -88,6 +91,40 @@ def compile_handbook(period: Period, group: WorkingGroup | None = None) -> list[
     return [chapter for chapter in chapters.values() if not chapter.is_empty]
 
 
+@dataclass
+class FieldPoints:
+    """The learning and transfer points of the period's visits in one policy field (None:
+    visits without a policy field)."""
+
+    policy_field: PolicyField | None
+    points: list[VisitPoint] = field(default_factory=list)
+
+
+def points_by_policy_field(period: Period) -> list[FieldPoints]:
+    """Points recorded for visits starting in the period, under each of the visit's policy
+    fields, in the fields' order."""
+    points = db.session.scalars(
+        sa.select(VisitPoint)
+        .join(Visit, Visit.id == VisitPoint.visit_id)
+        .options(selectinload(VisitPoint.visit).selectinload(Visit.policy_fields))
+        .where(
+            Visit.starts_on >= period.first,
+            Visit.starts_on <= period.last,
+            Visit.status != VisitStatus.cancelled,
+        )
+        .order_by(Visit.starts_on, VisitPoint.kind, VisitPoint.id)
+    ).all()
+    sections: dict[int | None, FieldPoints] = {}
+    for point in points:
+        for policy_field in point.visit.policy_fields or [None]:
+            key = policy_field.id if policy_field else None
+            sections.setdefault(key, FieldPoints(policy_field)).points.append(point)
+    return sorted(
+        sections.values(),
+        key=lambda s: (s.policy_field is None, s.policy_field.position if s.policy_field else 0),
+    )
+
+
 def decision_texts(proposal: Proposal, lang: str) -> list[tuple[str, str]]:
     """The decided version's text in the handbook's language; in an English handbook both
     original texts, since proposals are written in Dutch and German."""
@@ -113,6 +150,7 @@ def render_handbook(
             lang=lang,
             for_pdf=for_pdf,
             decision_texts=decision_texts,
+            field_points=points_by_policy_field(period) if group is None else [],
             stance_title=lambda name: Stance(name).title,
         )
 

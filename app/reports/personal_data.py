@@ -22,6 +22,7 @@ from ..groups.models import GroupDocument, Membership
 from ..mail.models import OutboxMessage, OutboxStatus
 from ..meetings.models import ActionItem, AgendaItem, CalendarFeed, Invitation, Meeting
 from ..newsletter.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
+from ..visits.models import Registration, Visit
 
 FORMER_PARTICIPANT = "Former participant"
 ERASED_VALUE = "[erased]"
@@ -163,6 +164,19 @@ def export_person(user: User) -> dict[str, Any]:
             "created_at",
             "unsubscribed_at",
         ),
+        "visit_registrations": _rows(
+            _all(sa.select(Registration).where(Registration.email == user.email)),
+            "visit.title_nl",
+            "visit.starts_on",
+            "name",
+            "email",
+            "organisation_name",
+            "function",
+            "remarks",
+            "status",
+            "registered_at",
+            "cancelled_at",
+        ),
         "audit_entries": [
             {
                 "created_at": _plain(entry.created_at),
@@ -252,6 +266,7 @@ def erase_person(actor: User, user: User) -> None:
         _anonymise_subscriber(subscriber)
     _forget_mails_to({user.email.lower()}, placeholder)
     _end_participation(user)
+    texts |= _anonymise_registrations(user.email)
     db.session.execute(
         sa.update(AgendaItem)
         .where(AgendaItem.presenter == user.name)
@@ -262,6 +277,25 @@ def erase_person(actor: User, user: User) -> None:
     _scrub_audit(texts)
     db.session.flush()
     record_audit(actor, "user.erased", user)
+
+
+def _anonymise_registrations(email: str) -> set[str]:
+    """Visit registrations keep their place in the counts; the visits the person hosted
+    lose them as contact. Returns the names they registered under."""
+    names = set()
+    for registration in _all(sa.select(Registration).where(Registration.email == email)):
+        names.add(registration.name)
+        registration.name = FORMER_PARTICIPANT
+        registration.email = f"erased-registration-{registration.id}@{ERASED_DOMAIN}"
+        registration.function = ""
+        registration.remarks = ""
+    db.session.execute(
+        sa.update(Visit)
+        .where(Visit.contact_email == email)
+        .values(contact_name="", contact_email="")
+        .execution_options(synchronize_session=False)
+    )
+    return names
 
 
 def _end_participation(user: User) -> None:

@@ -29,6 +29,14 @@ from ..meetings.models import (
 )
 from ..newsletter.models import Delivery, Edition, Subscriber, SubscriberStatus
 from ..partners.models import COUNTRY_TITLES, Country, Organisation
+from ..visits.models import (
+    PointKind,
+    Registration,
+    RegistrationStatus,
+    Visit,
+    VisitPoint,
+    VisitStatus,
+)
 
 # Fewer people than this in a cell could be recognised: such cells are merged.
 SMALL_CELL = 5
@@ -407,13 +415,48 @@ def editions_sent(period: Period) -> Table:
     )
 
 
-def visits(period: Period) -> Table | None:
-    """Visits offered, registrations, waiting lists and learning points: filled in once the
-    visits domain (app/visits) is merged. None leaves the section out of the report."""
-    return None
+def visits(period: Period) -> Table:
+    """Work visits starting in the period (not cancelled): offered, registrations,
+    waiting lists and the learning and transfer points recorded for them."""
+    in_period = sa.and_(
+        Visit.starts_on >= period.first,
+        Visit.starts_on <= period.last,
+        Visit.status != VisitStatus.cancelled,
+    )
+    offered = db.session.scalar(sa.select(sa.func.count(Visit.id)).where(in_period))
+    registrations = dict(
+        db.session.execute(
+            sa.select(Registration.status, sa.func.count())
+            .join(Visit, Visit.id == Registration.visit_id)
+            .where(in_period)
+            .group_by(Registration.status)
+        ).all()
+    )
+    points = dict(
+        db.session.execute(
+            sa.select(VisitPoint.kind, sa.func.count())
+            .join(Visit, Visit.id == VisitPoint.visit_id)
+            .where(in_period)
+            .group_by(VisitPoint.kind)
+        ).all()
+    )
+    rows = [
+        (_("Visits offered"), offered),
+        (_("Confirmed registrations"), registrations.get(RegistrationStatus.confirmed, 0)),
+        (_("On the waiting list"), registrations.get(RegistrationStatus.waitlisted, 0)),
+        (_("Learning points recorded"), points.get(PointKind.learning, 0)),
+        (_("Transfer points recorded"), points.get(PointKind.transfer, 0)),
+    ]
+    return Table(
+        "visits",
+        _("Work visits"),
+        _("Work visits starting in the period that were not cancelled."),
+        [_("Indicator"), _("Number")],
+        rows,
+    )
 
 
-SECTIONS: dict[str, Callable[[Period], Table | None]] = {
+SECTIONS: dict[str, Callable[[Period], Table]] = {
     "meetings_by_kind": meetings_by_kind,
     "meetings_by_country": meetings_by_country,
     "participants_by_country": participants_by_country,
@@ -429,12 +472,10 @@ SECTIONS: dict[str, Callable[[Period], Table | None]] = {
 
 
 def indicator_tables(period: Period) -> list[Table]:
-    return [table for section in SECTIONS.values() if (table := section(period)) is not None]
+    return [section(period) for section in SECTIONS.values()]
 
 
 def indicator_table(key: str, period: Period) -> Table:
-    section = SECTIONS.get(key)
-    table = section(period) if section else None
-    if table is None:
+    if key not in SECTIONS:
         raise UnknownTable()
-    return table
+    return SECTIONS[key](period)

@@ -135,6 +135,7 @@ def build_world() -> dict:
             )
         )
     make_edition(quarter="2024 Q4", status=EditionStatus.sent, queued_at=at(2024, 12, 1))
+    add_visits(de)
     db.session.commit()
     return {"coaching_de": coaching_de, "women": women, "men": men}
 
@@ -170,3 +171,45 @@ def page_table(html: str, key: str) -> list[list[str]]:
     reader = TableReader(f"table-{key}")
     reader.feed(html)
     return reader.rows
+
+
+def add_visits(host) -> None:
+    """2025: one visit with two confirmed, one waitlisted and one cancelled registration,
+    two learning points and a transfer point; a cancelled visit and one in 2026 do not count."""
+    from datetime import date
+
+    from app.visits.models import (
+        PointKind,
+        Registration,
+        RegistrationStatus,
+        VisitPoint,
+        VisitStatus,
+    )
+    from tests.factories import make_visit
+
+    visit = make_visit(host, starts_on=date(2025, 5, 10), capacity=2)
+    cancelled = make_visit(host, starts_on=date(2025, 6, 10), status=VisitStatus.cancelled)
+    later = make_visit(host, starts_on=date(2026, 1, 10))
+    for n, (target, status) in enumerate(
+        [
+            (visit, RegistrationStatus.confirmed),
+            (visit, RegistrationStatus.confirmed),
+            (visit, RegistrationStatus.waitlisted),
+            (visit, RegistrationStatus.cancelled),
+            (cancelled, RegistrationStatus.confirmed),
+            (later, RegistrationStatus.confirmed),
+        ]
+    ):
+        db.session.add(
+            Registration(
+                visit=target, name=f"Gast {n}", email=f"gast{n}@example.org", status=status
+            )
+        )
+    for target, kind in [
+        (visit, PointKind.learning),
+        (visit, PointKind.learning),
+        (visit, PointKind.transfer),
+        (later, PointKind.learning),
+    ]:
+        db.session.add(VisitPoint(visit=target, kind=kind, text="Buurtteams werken samen."))
+    db.session.flush()

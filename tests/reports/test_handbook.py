@@ -74,6 +74,30 @@ def test_the_handbook_compiles_decisions_phases_and_approved_minutes(admin_clien
     assert "Besluit van een andere groep" in html  # the project-wide handbook has every group
 
 
+def test_the_visits_points_are_listed_by_policy_field(admin_client, handbook_world):
+    from app.visits.models import PointKind, VisitPoint
+    from tests.factories import make_policy_field, make_visit
+
+    housing = make_policy_field("housing", name_de="Wohnen", name_nl="Wonen")
+    visit = make_visit(
+        starts_on=date(2025, 9, 1), policy_fields=[housing], title_de="Besuch Gronau"
+    )
+    unfiled = make_visit(starts_on=date(2025, 9, 2))
+    db.session.add_all(
+        [
+            VisitPoint(visit=visit, kind=PointKind.transfer, text="Wohnungstausch übernehmen"),
+            VisitPoint(visit=unfiled, kind=PointKind.learning, text="Sprachpaten einsetzen"),
+        ]
+    )
+    db.session.commit()
+    html = admin_client.get(f"/reports/handbook?{QUERY}&lang=de").get_data(as_text=True)
+    assert html.index("Wohnen") < html.index("Wohnungstausch übernehmen")
+    assert html.index("Wohnungstausch übernehmen") < html.index("Sprachpaten einsetzen")
+    assert "Besuch Gronau" in html
+    group_only = admin_client.get(f"/reports/handbook?{QUERY}&group=xenia-muenster")
+    assert "Wohnungstausch" not in group_only.get_data(as_text=True)
+
+
 def test_a_group_handbook_has_only_that_group(admin_client, handbook_world):
     html = admin_client.get(f"/reports/handbook?{QUERY}&group=xenia-muenster&lang=nl").get_data(
         as_text=True

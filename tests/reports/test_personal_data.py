@@ -20,6 +20,7 @@ from app.meetings.models import AgendaItem, Attendance, CalendarFeed, Invitation
 from app.newsletter.models import Delivery, DeliveryStatus, EditionStatus, SubscriberStatus
 from app.partners.models import Country
 from app.reports import personal_data, services
+from app.visits.models import Registration, RegistrationStatus
 from tests.conftest import TEST_PASSWORD, login
 from tests.factories import (
     make_edition,
@@ -31,6 +32,7 @@ from tests.factories import (
     make_round,
     make_subscriber,
     make_user,
+    make_visit,
 )
 
 NAME = "Zoë Verwijderd-Müller"
@@ -80,6 +82,22 @@ def story(admin):
     )
     queue_message(build_message((NAME, EMAIL), "Einladung", f"Liebe {NAME}"))
     record_audit(admin, "user.invited", zoe, email=EMAIL, is_admin=False)
+    visit = make_visit(gronau, contact_name=NAME, contact_email=EMAIL)
+    db.session.add(
+        Registration(
+            visit=make_visit(),
+            name=NAME,
+            email=EMAIL,
+            function="Integrationsbeauftragte",
+            remarks="Vegetarisch, Verwijderd",
+            status=RegistrationStatus.confirmed,
+        )
+    )
+    db.session.add(
+        Registration(
+            visit=visit, name="Otto Anders", email=otto.email, status=RegistrationStatus.confirmed
+        )
+    )
     db.session.commit()
     return {
         "zoe": zoe,
@@ -103,6 +121,7 @@ def test_the_export_holds_everything_about_the_person(story):
     assert sorted(i["attendance"] or "" for i in data["meeting_invitations"]) == ["", "present"]
     assert data["calendar_feed"]["token"] == "zoe-secret-feed-token"
     assert [s["name"] for s in data["newsletter_subscriptions"]] == ["Zoë V."]
+    assert [r["remarks"] for r in data["visit_registrations"]] == ["Vegetarisch, Verwijderd"]
     invited = [e for e in data["audit_entries"] if e["action"] == "user.invited"]
     assert invited[0]["details"]["email"] == EMAIL
 
@@ -170,6 +189,11 @@ def test_erasure_keeps_attendance_positions_and_the_decision_record(admin_client
     assert sorted(p.membership.user.name for p in round_.positions) == [
         "Former participant",
         "Otto Anders",
+    ]
+    registrations = db.session.scalars(sa.select(Registration).order_by(Registration.id)).all()
+    assert [(r.name, r.status) for r in registrations] == [
+        ("Former participant", RegistrationStatus.confirmed),
+        ("Otto Anders", RegistrationStatus.confirmed),
     ]
     present = db.session.scalars(
         sa.select(Invitation).where(
