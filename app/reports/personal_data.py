@@ -68,6 +68,10 @@ def _all(stmt) -> list:
     return list(db.session.scalars(stmt))
 
 
+def _is_about(entry: AuditEntry, user: User) -> bool:
+    return entry.object_type == User.__tablename__ and entry.object_id == user.id
+
+
 def export_person(user: User) -> dict[str, Any]:
     """Everything stored about `user`, and nothing about anyone else: audit entries about
     other objects that the person made are listed without their details."""
@@ -183,7 +187,7 @@ def export_person(user: User) -> dict[str, Any]:
                 "action": entry.action,
                 "object_type": entry.object_type,
                 "object_id": entry.object_id,
-                "details": entry.details if entry.object_id == user.id else {},
+                "details": entry.details if _is_about(entry, user) else {},
             }
             for entry in audit
         ],

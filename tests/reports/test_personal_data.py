@@ -128,6 +128,16 @@ def test_the_export_holds_everything_about_the_person(story):
 
 def test_the_export_holds_nothing_about_other_people(story, admin):
     record_audit(story["zoe"], "user.invited", story["otto"], email=story["otto"].email)
+    # An entry by her about another kind of object that happens to share her id.
+    db.session.add(
+        AuditEntry(
+            actor_id=story["zoe"].id,
+            action="group.updated",
+            object_type="working_groups",
+            object_id=story["zoe"].id,
+            details={"chair": "Otto Anders"},
+        )
+    )
     text = json.dumps(personal_data.export_person(story["zoe"]), ensure_ascii=False)
     for other in ("Otto", "otto.anders", "bedenking", admin.email, admin.name):
         assert other not in text
@@ -229,6 +239,14 @@ def test_erasure_cancels_unsent_mails_and_keeps_the_newsletter_reach(admin_clien
     assert [(m.status, m.raw, m.subject) for m in to_zoe] == [(OutboxStatus.sent, b"", "")]
     assert services.editions_sent(period).rows == reach_before == [("2026 Q3", 1)]
     assert story["subscription"].status is SubscriberStatus.unsubscribed
+
+
+def test_no_mail_is_queued_to_an_erased_person_afterwards(admin_client, story):
+    zoe = story["zoe"]
+    admin_client.post(f"/admin/users/{zoe.id}/erase")
+    db.session.refresh(zoe)
+    message = queue_message(build_message((zoe.name, zoe.email), "Einladung", "Hallo"))
+    assert message.status is OutboxStatus.failed
 
 
 def test_a_confirmation_page_comes_first(admin_client, story):
