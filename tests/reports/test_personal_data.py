@@ -285,8 +285,11 @@ def test_a_newsletter_subscriber_is_erased_with_their_mails(admin_client, story)
     queue_message(build_message(("Lena Leserin", "leser@muenster.de"), "Bestätigen", "Hallo"))
     record_audit(None, "newsletter.add_subscriber", reader, email="leser@muenster.de")
     db.session.commit()
+    listing = admin_client.get("/newsletter/admin/subscribers").get_data(as_text=True)
+    assert f"/admin/subscribers/{reader.id}/erase" in listing
     response = admin_client.post(f"/admin/subscribers/{reader.id}/erase")
     assert response.status_code == 302
+    assert response.headers["Location"].endswith("/newsletter/admin/subscribers")
     after = every_text_in_the_database()
     assert "leser@muenster.de" not in after and "lena leserin" not in after
     assert reader.status is SubscriberStatus.unsubscribed
