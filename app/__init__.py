@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .meetings import bp as meetings_bp
     from .newsletter import bp as newsletter_bp
     from .partners import bp as partners_bp
+    from .reports import bp as reports_bp
     from .visits import bp as visits_bp
 
     for blueprint in (
@@ -71,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
         calendar_bp,
         consensus_bp,
         newsletter_bp,
+        reports_bp,
         visits_bp,
     ):
         app.register_blueprint(blueprint)

@@ -105,6 +105,47 @@ def resend_invitation(user_id: int):
     )
 
 
+@bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
+@admin_required
+def erase_user(user_id: int):
+    """Erasing a person's data, after a confirmation page (GDPR art. 17)."""
+    from ..reports import personal_data
+
+    person = db.get_or_404(User, user_id)
+    return _erase(person, personal_data.erase_person, person.name, person.email, "admin.users")
+
+
+@bp.route("/subscribers/<int:subscriber_id>/erase", methods=["GET", "POST"])
+@admin_required
+def erase_subscriber(subscriber_id: int):
+    from ..newsletter.models import Subscriber
+    from ..reports import personal_data
+
+    subscriber = db.get_or_404(Subscriber, subscriber_id)
+    return _erase(
+        subscriber,
+        personal_data.erase_subscriber,
+        subscriber.name,
+        subscriber.email,
+        "newsletter.subscribers",
+    )
+
+
+def _erase(target, erase, name: str, email: str, back: str):
+    if request.method == "POST":
+        try:
+            erase(current_user, target)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "danger")
+            page = render_template("admin/erase.html", name=name, email=email, back=back)
+            return page, error.status_code
+        db.session.commit()
+        flash(_("The personal data of %(email)s has been erased.", email=email), "success")
+        return redirect(url_for(back))
+    return render_template("admin/erase.html", name=name, email=email, back=back)
+
+
 @bp.route("/users/<int:user_id>/organisation", methods=["GET", "POST"])
 @admin_required
 def edit_organisation(user_id: int):

@@ -38,6 +38,10 @@ GENDER_TITLES = {
 }
 
 
+# Erased people and subscribers get an address here: the domain can never receive mail.
+ERASED_DOMAIN = "erased.invalid"
+
+
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
@@ -75,6 +79,11 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+    @property
+    def is_erased(self) -> bool:
+        """Erased on request (app.reports.personal_data): only the anonymised row is left."""
+        return self.email.endswith("@" + ERASED_DOMAIN)
 
     @property
     def is_invitation_pending(self) -> bool:

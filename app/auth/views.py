@@ -1,6 +1,7 @@
+import json
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -164,6 +165,19 @@ def _calendar_feed_context() -> dict:
     feed = feed_of(current_user)
     url = external_url("calendar.personal_feed", token=feed.token) if feed else None
     return {"calendar_feed_url": url}
+
+
+@bp.get("/profile/my-data.json")
+@login_required
+def export_data():
+    """Everything stored about the signed-in person, as a JSON download (GDPR art. 15, 20)."""
+    from ..reports.personal_data import export_person
+
+    return Response(
+        json.dumps(export_person(current_user), ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="netwerkbrug-my-data.json"'},
+    )
 
 
 @bp.post("/profile/password")

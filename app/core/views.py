@@ -1,34 +1,15 @@
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
-from flask_babel import lazy_gettext as _l
+from flask import Blueprint, render_template
 
 from ..extensions import db
 from .security import public
 
 bp = Blueprint("core", __name__)
 
-# Domains whose issue has not landed yet: the navigation links to an honest placeholder.
-UPCOMING = {
-    "reports": (
-        _l("Indicators"),
-        _l("The indicator report for the funder and the policy handbook."),
-    ),
-}
-
-
 @bp.get("/")
 @public
 def index():
     return render_template("core/index.html")
-
-
-@bp.get("/soon/<domain>")
-@public
-def coming_soon(domain: str):
-    if domain not in UPCOMING:
-        abort(404)
-    title, text = UPCOMING[domain]
-    return render_template("core/coming_soon.html", title=title, text=text)
 
 
 @bp.get("/healthz")

@@ -10,8 +10,9 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
+from ..auth.models import ERASED_DOMAIN
 from ..extensions import db
-from .models import OutboxMessage
+from .models import OutboxMessage, OutboxStatus
 
 Recipient = str | tuple[str, str]
 
@@ -64,7 +65,9 @@ def build_message(
 
 
 def queue_message(msg: EmailMessage, category: str = "") -> OutboxMessage:
-    """Puts the message in the outbox; it is sent once the caller's transaction commits."""
+    """Puts the message in the outbox; it is sent once the caller's transaction commits.
+    A message to an erased person (app.reports.personal_data) is recorded as failed and
+    never sent."""
     recipient = msg["To"].addresses[0].addr_spec
     row = OutboxMessage(
         category=category,
@@ -72,6 +75,8 @@ def queue_message(msg: EmailMessage, category: str = "") -> OutboxMessage:
         subject=str(msg["Subject"])[:300],
         raw=msg.as_bytes(policy=WIRE_POLICY),
     )
+    if recipient.endswith("@" + ERASED_DOMAIN):
+        row.status, row.last_error = OutboxStatus.failed, "the recipient's data was erased"
     db.session.add(row)
     db.session.flush()
     return row

@@ -30,7 +30,9 @@ SIGNED_IN_PAGES = {
     "invite": "/admin/users/invite",
     "partners": "/partners/",
     "groups": "/groups/",
-    "coming-soon": "/soon/reports",
+    "indicators": "/reports/indicators",
+    "handbook": "/reports/handbook",
+    "audit": "/reports/audit",
     "404": "/no-such-page",
 }
 
