@@ -62,9 +62,10 @@ def test_register_cancel_and_the_waiting_person_is_promoted(page, assert_accessi
 
 def test_host_pages_are_accessible(page, assert_accessible):
     from tests.e2e.test_groups import sign_in
-    from tests.factories import make_user
+    from tests.factories import make_open_meeting, make_user
 
     make_user(email="pl-visits@example.org", is_admin=True)
+    meeting = make_open_meeting(title_en="Binational conference")
     visit = make_visit(capacity=1, title_en="ROC visit")
     reg.register(visit, name="Ada", email="ada@example.org", organisation_name="Org")
     reg.register(visit, name="Bert", email="bert@example.org", organisation_name="Org")
@@ -75,6 +76,9 @@ def test_host_pages_are_accessible(page, assert_accessible):
         f"/visits/{visit.id}/edit",
         "/visits/new",
         "/visits/learning",
+        f"/visits/meetings/{meeting.id}",
+        f"/visits/meetings/{meeting.id}/registration",
+        f"/visits/meetings/{meeting.id}/registrations",
     ):
         page.goto(path)
         assert_accessible(page)
