@@ -341,6 +341,9 @@ def cancel_meeting(actor: User, meeting: Meeting, *, now: datetime | None = None
     db.session.flush()
     for invitation in meeting.invitations:
         queue_invitation_mail(invitation)
+    from ..visits.services import cancel_public_registrations  # visits builds on meetings
+
+    cancel_public_registrations(meeting)
     record_audit(actor, "meeting.cancelled", meeting)
     return meeting
 

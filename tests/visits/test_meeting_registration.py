@@ -162,14 +162,23 @@ def test_others_may_not_open_registration(app):
     assert db.session.scalar(sa.select(PublicRegistration)) is None
 
 
-def test_cancelled_meeting_tells_every_registrant():
+def test_cancelling_the_meeting_tells_every_registrant():
+    from app.meetings.services import cancel_meeting
+
     meeting = make_open_meeting(capacity=1)
     public = db.session.scalar(sa.select(PublicRegistration))
     for name in ("Ada", "Bert"):
         reg.register(public, name=name, email=f"{name}@example.org")
-    told = services.cancel_public_registrations(meeting)
-    assert {r.name for r in told} == {"Ada", "Bert"}
+    cancel_meeting(make_user(is_admin=True), meeting)
     assert len(outbox("visits.visit_cancelled")) == 2
+    assert services.counts_of(public).confirmed == 0
+
+
+def test_meeting_page_shows_the_public_registration(admin_client):
+    meeting = make_open_meeting(capacity=3)
+    db.session.commit()
+    page = admin_client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert "0 of 3 taken" in page and f"/visits/meetings/{meeting.id}/registrations" in page
 
 
 def test_partial_for_the_meeting_page(app):
