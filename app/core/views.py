@@ -6,6 +6,7 @@ from .security import public
 
 bp = Blueprint("core", __name__)
 
+
 @bp.get("/")
 @public
 def index():
