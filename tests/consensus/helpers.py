@@ -48,7 +48,11 @@ class Institutions:
     bystander: User | None = None  # a voting member who is neither
 
 
-def institutions(count: int = 3, *, is_public: bool = True) -> Institutions:
+def institutions(
+    count: int = 3, *, is_public: bool = True, locales: tuple[str, str] = ("nl", "de")
+) -> Institutions:
+    """Representatives read Dutch and deputies German unless `locales` says otherwise
+    (pages are shown in the signed-in person's language)."""
     from app.consensus import services
 
     group = make_group(slug=None, is_public=is_public, decides_per_institution=True)
@@ -58,8 +62,8 @@ def institutions(count: int = 3, *, is_public: bool = True) -> Institutions:
     world = Institutions(group=group, moderator=moderator, manager=manager)
     for i in range(count):
         organisation = make_organisation()
-        representative = make_user(name=f"Rep {i + 1:03d}", locale="nl")
-        deputy = make_user(name=f"Deputy {i + 1:03d}", locale="de")
+        representative = make_user(name=f"Rep {i + 1:03d}", locale=locales[0])
+        deputy = make_user(name=f"Deputy {i + 1:03d}", locale=locales[1])
         make_membership(group, representative, role=Role.member, organisation=organisation)
         make_membership(group, deputy, role=Role.member, organisation=organisation)
         world.organisations.append(organisation)

@@ -96,7 +96,7 @@ def test_consensus_with_a_deputy_answering(world):
 def test_pages_show_who_answered_for_which_organisation(
     app, visibility, member_sees, moderator_sees
 ):
-    w = institutions(2)
+    w = institutions(2, locales=("en", "en"))
     proposal = make_proposal(w.group, w.moderator)
     round_ = make_round(proposal, w.moderator, visibility=visibility)
     services.record_position(round_, w.deputies[0], Stance.object, "Niet zonder budget.")
@@ -150,7 +150,10 @@ def test_representative_names_a_deputy_and_nobody_else_may(app, world):
     # The representative may not hand over the representation itself.
     response = rep.post(path, data={"representative": w.deputies[0].id, "deputy": 0})
     assert response.status_code == 403
-    assert "Only the project manager names representatives" in response.get_data(as_text=True)
+    # The representative reads Dutch.
+    assert "Alleen de projectleiding wijst vertegenwoordigers aan" in response.get_data(
+        as_text=True
+    )
     # Someone else's deputy may not name anyone.
     other = signed_in(app, w.deputies[1])
     assert other.post(path, data={"deputy": 0}).status_code == 403
