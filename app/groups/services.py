@@ -512,6 +512,20 @@ def keep_upload(upload: CheckedUpload) -> str:
     return stored_name
 
 
+def stored_fields(upload: CheckedUpload, actor: User, title: str, language: str) -> dict:
+    """Writes the checked upload to the documents folder and returns the StoredDocument
+    columns that describe it (for a group's or a meeting's document)."""
+    return {
+        "title": title.strip(),
+        "language": language,
+        "filename": upload.filename,
+        "stored_name": keep_upload(upload),
+        "content_type": upload.file_type.content_type,
+        "size_bytes": len(upload.content),
+        "uploaded_by_id": actor.id,
+    }
+
+
 def store_document(
     actor: User,
     group: WorkingGroup,
@@ -526,16 +540,7 @@ def store_document(
     if not group.can_upload(actor):
         raise NotAllowed(_("Only members of the group may add documents."))
     upload = check_upload(language, filename, stream)
-    document = GroupDocument(
-        group=group,
-        title=title.strip(),
-        language=language,
-        filename=upload.filename,
-        stored_name=keep_upload(upload),
-        content_type=upload.file_type.content_type,
-        size_bytes=len(upload.content),
-        uploaded_by_id=actor.id,
-    )
+    document = GroupDocument(group=group, **stored_fields(upload, actor, title, language))
     db.session.add(document)
     db.session.flush()
     record_audit(actor, "group.document_added", document, group=group.slug, title=document.title)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.database import UTCDateTime, utcnow
 from ..core.i18n_fields import Localised, localised
 from ..extensions import db
+from ..groups.models.documents import StoredDocument
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -352,7 +353,7 @@ class ActionItem(db.Model):
         return self.done_at is not None
 
 
-class MeetingDocument(db.Model):
+class MeetingDocument(StoredDocument, db.Model):
     """A file of a meeting (slides, an attendance list), kept like a group's documents: under
     a random name in the documents folder, handed out only by the download view."""
 
@@ -362,19 +363,8 @@ class MeetingDocument(db.Model):
     meeting_id: Mapped[int] = mapped_column(
         sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
     )
-    title: Mapped[str] = mapped_column(sa.String(200))
-    language: Mapped[str] = mapped_column(sa.String(5))
-    filename: Mapped[str] = mapped_column(sa.String(200))
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(120))
-    size_bytes: Mapped[int] = mapped_column()
-    uploaded_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL")
-    )
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="documents")
-    uploaded_by: Mapped["User | None"] = relationship()
 
     def __repr__(self) -> str:
         return f"<MeetingDocument {self.id} {self.filename}>"

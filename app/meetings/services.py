@@ -706,22 +706,13 @@ def store_meeting_document(
 ) -> MeetingDocument:
     """Slides or a handout for the meeting, checked and stored like a group's documents.
     Whoever manages the meeting adds them."""
-    from ..groups.services import check_upload, keep_upload
+    from ..groups.services import check_upload, stored_fields
 
     _check_manage(actor, meeting)
     if not title.strip():
         raise MeetingError(_("Give the document a title."))
     upload = check_upload(language, filename, stream)
-    document = MeetingDocument(
-        meeting=meeting,
-        title=title.strip(),
-        language=language,
-        filename=upload.filename,
-        stored_name=keep_upload(upload),
-        content_type=upload.file_type.content_type,
-        size_bytes=len(upload.content),
-        uploaded_by_id=actor.id,
-    )
+    document = MeetingDocument(meeting=meeting, **stored_fields(upload, actor, title, language))
     db.session.add(document)
     db.session.flush()
     record_audit(actor, "meeting.document_added", meeting, title=document.title)

@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ...core.database import UTCDateTime, utcnow
 from ...extensions import db
@@ -14,16 +14,10 @@ if TYPE_CHECKING:
 DOCUMENT_LANGUAGES = ("nl", "de", "en")
 
 
-class GroupDocument(db.Model):
-    """A file of a group. It lives under the instance folder by a random name and is only
-    handed out by the download view, which checks who asks."""
+class StoredDocument:
+    """The columns of a kept file, shared by group and meeting documents: its title and
+    language, the name it came with, the random name it is stored under, and who added it."""
 
-    __tablename__ = "group_documents"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("working_groups.id", ondelete="CASCADE"), index=True
-    )
     title: Mapped[str] = mapped_column(sa.String(200))
     language: Mapped[str] = mapped_column(sa.String(5))
     filename: Mapped[str] = mapped_column(sa.String(200))
@@ -35,8 +29,23 @@ class GroupDocument(db.Model):
     )
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    @declared_attr
+    def uploaded_by(cls) -> Mapped["User | None"]:
+        return relationship()
+
+
+class GroupDocument(StoredDocument, db.Model):
+    """A file of a group. It lives under the instance folder by a random name and is only
+    handed out by the download view, which checks who asks."""
+
+    __tablename__ = "group_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("working_groups.id", ondelete="CASCADE"), index=True
+    )
+
     group: Mapped[WorkingGroup] = relationship(back_populates="documents")
-    uploaded_by: Mapped["User | None"] = relationship()
 
     def __repr__(self) -> str:
         return f"<GroupDocument {self.id} {self.filename}>"
