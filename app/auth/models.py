@@ -40,6 +40,9 @@ GENDER_TITLES = {
 
 # Erased people and subscribers get an address here: the domain can never receive mail.
 ERASED_DOMAIN = "erased.invalid"
+# ... and this name, stored in English and shown in the reader's language on every page.
+FORMER_PARTICIPANT = "Former participant"
+FORMER_PARTICIPANT_TITLE = _l("Former participant")
 
 
 def normalise_email(email: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..auth.models import ERASED_DOMAIN, Gender, User
+from ..auth.models import ERASED_DOMAIN, FORMER_PARTICIPANT, Gender, User
 from ..consensus.models import Comment, Position
 from ..core.audit import AuditEntry, record_audit
 from ..core.database import utcnow
@@ -24,7 +24,6 @@ from ..meetings.models import ActionItem, AgendaItem, CalendarFeed, Invitation, 
 from ..newsletter.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
 from ..visits.models import Registration, Visit
 
-FORMER_PARTICIPANT = "Former participant"
 ERASED_VALUE = "[erased]"
 UNUSABLE_PASSWORD = "!erased"  # noqa: S105 (no hash matches it, so nobody can sign in)
 

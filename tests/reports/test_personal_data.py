@@ -185,6 +185,16 @@ def test_erasure_leaves_no_name_or_address_in_any_table(admin_client, story):
     assert "otto anders" in after  # the others are untouched
 
 
+def test_an_erased_person_is_named_in_the_readers_language(admin_client, story, admin):
+    zoe, round_ = story["zoe"], story["round"]
+    admin_client.post(f"/admin/users/{zoe.id}/erase")
+    dashboard = f"/consensus/proposals/{round_.proposal_id}/rounds/{round_.id}/dashboard"
+    german = admin_client.get(dashboard + "?lang=de").get_data(as_text=True)
+    assert "Ehemalige teilnehmende Person" in german and "Former participant" not in german
+    english = admin_client.get(dashboard + "?lang=en").get_data(as_text=True)
+    assert "Former participant" in english
+
+
 def test_erasure_keeps_attendance_positions_and_the_decision_record(admin_client, story, admin):
     zoe, round_ = story["zoe"], story["round"]
     tally, outcome = dict(round_.tally), round_.outcome
