@@ -47,7 +47,8 @@ def build_message(
     headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     """A text message with an optional HTML alternative and attachments
-    (filename, MIME type, content)."""
+    (filename, MIME type, content; text attachments are UTF-8 and say so, or a mail
+    program would read them as ASCII)."""
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = _address(to)
@@ -60,7 +61,10 @@ def build_message(
         msg.add_alternative(html, subtype="html")
     for filename, mimetype, content in attachments:
         maintype, _, subtype = mimetype.partition("/")
-        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+        params = {"charset": "utf-8"} if maintype == "text" else None
+        msg.add_attachment(
+            content, maintype=maintype, subtype=subtype, filename=filename, params=params
+        )
     return msg
 
 

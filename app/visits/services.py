@@ -375,11 +375,13 @@ def queue_registration_mail(
         position=reg.waitlist_position(registration),
         cancel_url=external_url("visits.cancel_registration", token=reg.cancel_token(registration)),
     )
-    msg = build_message((registration.name, registration.email), subject, text, html)
+    attachments = []
     if template in ("confirmed", "promoted"):
-        ics = _ics(owner, locale, event.url)
         filename = "visit.ics" if isinstance(owner, Visit) else "meeting.ics"
-        msg.add_attachment(ics, maintype="text", subtype="calendar", filename=filename)
+        attachments.append((filename, "text/calendar", _ics(owner, locale, event.url)))
+    msg = build_message(
+        (registration.name, registration.email), subject, text, html, attachments=attachments
+    )
     queue_message(msg, category=f"visits.{template}")
     registration.confirmation_sent_at = now or utcnow()
     db.session.flush()
