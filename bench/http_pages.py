@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["/healthz", "/", "/login", "/partners/", "/groups/"]
+PAGES = ["/healthz", "/", "/login", "/partners/", "/groups/", "/visits/", "/visits/learning"]
 
 
 def free_port() -> int:
