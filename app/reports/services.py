@@ -114,9 +114,14 @@ class Table:
 
 def merge_small_cells(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """Cells with fewer than SMALL_CELL people are added up into one "other" row, so no
-    person can be picked out of a small category."""
-    kept = [(label, n) for label, n in counts if n >= SMALL_CELL]
+    person can be picked out of a small category. While that row itself stays under
+    SMALL_CELL, the smallest remaining category joins it."""
+    kept = sorted(((label, n) for label, n in counts if n >= SMALL_CELL), key=lambda cell: cell[1])
     small = sum(n for _label, n in counts if 0 < n < SMALL_CELL)
+    while small and small < SMALL_CELL and kept:
+        small += kept.pop(0)[1]
+    order = {label: position for position, (label, _n) in enumerate(counts)}
+    kept.sort(key=lambda cell: order[cell[0]])
     if small:
         kept.append((_("Other / fewer than %(n)s", n=SMALL_CELL), small))
     return kept
