@@ -167,7 +167,7 @@ def seed_meetings() -> int:
                 )
             ]
         else:
-            people = everyone[:12]
+            people = everyone
         past = days < 0
         for n, person in enumerate(people):
             answer = (
@@ -182,7 +182,9 @@ def seed_meetings() -> int:
                     user=person,
                     response=answer,
                     attendance=(
-                        Attendance.present if answer == Response.accepted else Attendance.excused
+                        Attendance.present
+                        if answer in (Response.accepted, Response.tentative)
+                        else Attendance.excused
                     )
                     if past
                     else None,
