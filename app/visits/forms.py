@@ -63,7 +63,29 @@ def _description(lang_label):
     )
 
 
-class VisitForm(FlaskForm):
+class RegistrationSettingsForm(FlaskForm):
+    """What a visit and a meeting with public registration share: the deadline, the contact
+    person who hears of every registration, and the host's consent when fewer places would
+    move confirmed people to the waiting list."""
+
+    registration_deadline = DateTimeLocalField(
+        _l("Registration deadline"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
+    )
+    contact_name = StringField(
+        _l("Contact person"), validators=[DataRequired(), Length(max=120)], filters=[strip]
+    )
+    contact_email = EmailField(
+        _l("Contact person's e-mail address"),
+        validators=[DataRequired(), EmailAddress(), Length(max=254)],
+        filters=[strip],
+        description=_l("Receives a notice of every registration and cancellation."),
+    )
+    move_to_waitlist = BooleanField(
+        _l("Yes, move these people to the waiting list and tell them by e-mail")
+    )
+
+
+class VisitForm(RegistrationSettingsForm):
     organisation = SelectField(_l("Host organisation"), coerce=int)
     title_nl = _title(_l("Title in Dutch"))
     title_de = _title(_l("Title in German"))
@@ -83,23 +105,8 @@ class VisitForm(FlaskForm):
     capacity = IntegerField(
         _l("Places"), validators=[InputRequired(), NumberRange(min=0, max=1000)], default=10
     )
-    registration_deadline = DateTimeLocalField(
-        _l("Registration deadline"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
-    )
-    contact_name = StringField(
-        _l("Contact person"), validators=[DataRequired(), Length(max=120)], filters=[strip]
-    )
-    contact_email = EmailField(
-        _l("Contact person's e-mail address"),
-        validators=[DataRequired(), EmailAddress(), Length(max=254)],
-        filters=[strip],
-        description=_l("Receives a notice of every registration and cancellation."),
-    )
     days = FieldList(FormField(DayForm), min_entries=MAX_DAYS, max_entries=MAX_DAYS)
     is_closed = BooleanField(_l("Registration closed (no new registrations)"))
-    move_to_waitlist = BooleanField(
-        _l("Yes, move these people to the waiting list and tell them by e-mail")
-    )
 
     def validate_title_de(self, field) -> None:
         if not (self.title_nl.data or self.title_de.data or self.title_en.data):
@@ -218,25 +225,10 @@ class VisitFilterForm(GetForm):
         ]
 
 
-class PublicRegistrationForm(FlaskForm):
+class PublicRegistrationForm(RegistrationSettingsForm):
     """Opens a meeting (binational conference, study day) for registration by anyone."""
 
     capacity = IntegerField(
         _l("Places"), validators=[InputRequired(), NumberRange(min=0, max=5000)], default=50
     )
-    registration_deadline = DateTimeLocalField(
-        _l("Registration deadline"), format="%Y-%m-%dT%H:%M", validators=[InputRequired()]
-    )
-    contact_name = StringField(
-        _l("Contact person"), validators=[DataRequired(), Length(max=120)], filters=[strip]
-    )
-    contact_email = EmailField(
-        _l("Contact person's e-mail address"),
-        validators=[DataRequired(), EmailAddress(), Length(max=254)],
-        filters=[strip],
-        description=_l("Receives a notice of every registration and cancellation."),
-    )
     is_open = BooleanField(_l("Open for registration by anyone (no account needed)"), default=True)
-    move_to_waitlist = BooleanField(
-        _l("Yes, move these people to the waiting list and tell them by e-mail")
-    )
