@@ -22,6 +22,7 @@ from ..groups.models import GroupDocument, Membership
 from ..mail.models import OutboxMessage, OutboxStatus
 from ..meetings.models import ActionItem, AgendaItem, CalendarFeed, Invitation, Meeting
 from ..newsletter.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
+from ..newsletter.services import EXPORT_COLUMNS as SUBSCRIBER_COLUMNS
 from ..visits.models import Registration, Visit
 
 ERASED_VALUE = "[erased]"
@@ -154,19 +155,8 @@ def export_person(user: User) -> dict[str, Any]:
             "uploaded_at",
         ),
         "calendar_feed": _rows([feed], "token", "created_at")[0] if feed else None,
-        "newsletter_subscriptions": _rows(
-            subscriptions,
-            "email",
-            "name",
-            "organisation",
-            "language",
-            "status",
-            "consent_source",
-            "consent_at",
-            "consent_basis",
-            "created_at",
-            "unsubscribed_at",
-        ),
+        # The same columns as the project manager's subscriber export.
+        "newsletter_subscriptions": _rows(subscriptions, *SUBSCRIBER_COLUMNS),
         "visit_registrations": _rows(
             _all(sa.select(Registration).where(Registration.email == user.email)),
             "visit.title_nl",
