@@ -126,6 +126,21 @@ class DayPlan:
     programme: str = ""
 
 
+# The visit's texts, copied as entered from the form onto the visit.
+TEXT_FIELDS = (
+    "title_nl",
+    "title_de",
+    "title_en",
+    "description_nl",
+    "description_de",
+    "description_en",
+    "place",
+    "city",
+    "contact_name",
+    "contact_email",
+)
+
+
 @dataclass
 class VisitDetails:
     organisation: Organisation
@@ -155,19 +170,7 @@ def _check_days(days: list[DayPlan]) -> None:
 
 def _apply(visit: Visit, details: VisitDetails) -> None:
     _check_days(details.days)
-    for name in (
-        "title_nl",
-        "title_de",
-        "title_en",
-        "description_nl",
-        "description_de",
-        "description_en",
-        "place",
-        "city",
-        "contact_name",
-        "contact_email",
-        "registration_deadline",
-    ):
+    for name in (*TEXT_FIELDS, "registration_deadline"):
         setattr(visit, name, getattr(details, name))
     visit.organisation = details.organisation
     visit.languages = ",".join(code for code in LANGUAGES if code in details.languages)

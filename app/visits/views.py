@@ -302,21 +302,7 @@ def _details(form: VisitForm) -> services.VisitDetails:
         policy_fields=[f for f in partner_services.all_policy_fields() if f.id in chosen],
         languages=form.languages.data or [],
         is_closed=form.is_closed.data,
-        **{
-            name: getattr(form, name).data or ""
-            for name in (
-                "title_nl",
-                "title_de",
-                "title_en",
-                "description_nl",
-                "description_de",
-                "description_en",
-                "place",
-                "city",
-                "contact_name",
-                "contact_email",
-            )
-        },
+        **{name: getattr(form, name).data or "" for name in services.TEXT_FIELDS},
     )
 
 
