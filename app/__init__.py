@@ -30,6 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
         compare_type=True,
         render_item=render_migration_item,
     )
+    from .auth.throttle import check_storage_is_shared
+
+    check_storage_is_shared(app)
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)

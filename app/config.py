@@ -44,6 +44,10 @@ def from_environment(instance_path: str) -> dict:
         "NEWSLETTER_UNSUBSCRIBE_MAILTO": env("NEWSLETTER_UNSUBSCRIBE_MAILTO") or None,
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
+        # Staff (the project manager and group moderators) must use a second factor.
+        "REQUIRE_2FA_FOR_STAFF": _bool("REQUIRE_2FA_FOR_STAFF"),
+        # gunicorn's own worker-count variable; above 1, login limits must be in Redis.
+        "WEB_CONCURRENCY": int(env("WEB_CONCURRENCY") or 1),
     }
 
 
@@ -69,6 +73,14 @@ class Defaults:
     RATELIMIT_PASSWORD_RESET = "5 per minute"  # noqa: S105 (a rate, not a secret)
     RATELIMIT_SUBSCRIBE = "5 per minute"
     GROUP_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+    # Login protection (app.auth.throttle): free failures per account and per address
+    # within the window, then holds that double from the base delay up to the maximum.
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    LOGIN_FREE_FAILURES_PER_ACCOUNT = 5
+    LOGIN_FREE_FAILURES_PER_ADDRESS = 20
+    LOGIN_DELAY_BASE = timedelta(seconds=30)
+    LOGIN_DELAY_MAX = timedelta(minutes=15)
+    LOGIN_NOTIFY_AFTER = 5  # failures that send the account owner a mail (once per window)
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a secret)
     PASSWORD_MIN_LENGTH = 10
     RESET_LINK_MAX_AGE = timedelta(hours=2)

@@ -10,7 +10,7 @@ from ..core.errors import DomainError
 from ..core.pagination import paginate
 from ..core.security import admin_required
 from ..extensions import db
-from . import services
+from . import services, two_factor
 from .forms import InviteForm
 from .models import User
 
@@ -102,6 +102,17 @@ def reactivate(user_id: int):
 def resend_invitation(user_id: int):
     return _user_action(
         user_id, services.send_invitation, _("The invitation to %(name)s has been sent again.")
+    )
+
+
+@bp.post("/users/<int:user_id>/reset-two-factor")
+@admin_required
+def reset_two_factor(user_id: int):
+    """For someone who lost their authenticator app and recovery codes (audited)."""
+    return _user_action(
+        user_id,
+        two_factor.reset_two_factor,
+        _("The second factor of %(name)s has been removed; they can set up a new one."),
     )
 
 

@@ -107,3 +107,25 @@ class InviteForm(FlaskForm):
     function = StringField(_l("Function"), validators=[Length(max=120)])
     locale = SelectField(_l("Language of the invitation"), choices=LANGUAGE_CHOICES, default="nl")
     is_admin = BooleanField(_l("Project manager (may manage people and all content)"))
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40)],
+        filters=[strip],
+        description=_l("The six digits your authenticator app shows now, or a recovery code."),
+    )
+
+
+class EnrolTwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(), Length(max=10)],
+        filters=[strip],
+        description=_l("After adding the account, enter the six digits the app shows."),
+    )
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])

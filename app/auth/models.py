@@ -77,8 +77,22 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every session cookie and remember token carries this number; advancing it (password
+    # change or reset, deactivation, "sign out everywhere") ends them all.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Second factor (TOTP, RFC 6238): the base32 secret, set when enrolment starts and
+    # confirmed with a first code; the last accepted time step refuses a replayed code.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     organisation: Mapped["Organisation | None"] = relationship(back_populates="people")
+    devices: Mapped[list["SignedInDevice"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -91,6 +105,18 @@ class User(UserMixin, db.Model):
     @property
     def is_invitation_pending(self) -> bool:
         return self.password_hash is None
+
+    # Flask-Login stores get_id() in the session cookie and in the remember cookie. At sign-in
+    # it is the device token (user id, session generation, device id and a random secret) that
+    # app.auth.sessions checks on every request; a bare id, as UserMixin gives, is refused there.
+    session_token = None
+
+    def get_id(self) -> str:
+        return self.session_token or str(self.id)
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(
@@ -105,3 +131,40 @@ class User(UserMixin, db.Model):
         """Changes when the password changes, so a reset or invitation link works once."""
         material = f"{self.id}:{self.password_hash or 'invited'}:{self.is_active}"
         return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+class SignedInDevice(db.Model):
+    """One sign-in on one browser: the session and remember cookies carry its id and a random
+    secret, stored here only as a hash. Deleting the row ends that sign-in."""
+
+    __tablename__ = "signed_in_devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    generation: Mapped[int] = mapped_column()
+    browser: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    is_remembered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="devices")
+
+    def __repr__(self) -> str:
+        return f"<SignedInDevice {self.id} of user {self.user_id}>"
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the second factor; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} of user {self.user_id}>"

@@ -15,7 +15,9 @@ from ..core.errors import DomainError
 from ..core.urls import external_url
 from ..extensions import db
 from ..mail.services import queue_template_mail
+from . import throttle
 from .models import Gender, User, normalise_email
+from .sessions import end_all_sessions
 
 
 class InvalidCredentials(DomainError):
@@ -58,16 +60,36 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
-def authenticate(email: str, password: str) -> User:
+def authenticate(email: str, password: str, address: str | None = None) -> User:
     """The password must match and the account must be active. Unknown addresses and wrong
-    passwords get the same answer, so the form does not reveal who has an account."""
+    passwords get the same answer, so the form does not reveal who has an account.
+    While the account or the address is held after failures (app.auth.throttle) the
+    password is not even checked; each failure counts, and the owner gets a mail once the
+    failures reach LOGIN_NOTIFY_AFTER."""
+    email = normalise_email(email)
+    throttle.check_not_held(email, address)
     user = find_user_by_email(email)
     if user is None or not user.check_password(password):
+        record_failed_sign_in(email, address, user)
         raise InvalidCredentials()
     if not user.is_active:
         raise AccountDeactivated()
-    user.last_login_at = utcnow()
+    throttle.forget_failures(email)
     return user
+
+
+def record_failed_sign_in(email: str, address: str | None, user: User | None) -> None:
+    failures = throttle.record_failure(email, address)
+    if user is not None and user.is_active and failures == current_app.config["LOGIN_NOTIFY_AFTER"]:
+        queue_template_mail(
+            "auth/emails/failed_sign_ins",
+            to=(user.name, user.email),
+            locale=user.locale,
+            subject=_l("Failed sign-in attempts on your Netwerkbrug account"),
+            user=user,
+            failures=failures,
+            link=external_url("auth.forgot_password"),
+        )
 
 
 def check_password_rules(password: str) -> None:
@@ -79,8 +101,11 @@ def check_password_rules(password: str) -> None:
 
 
 def change_password(user: User, password: str) -> None:
+    """A new password ends every session and remember token of the person (the view signs
+    the current browser in again)."""
     check_password_rules(password)
     user.set_password(password)
+    end_all_sessions(user)
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -178,6 +203,7 @@ def deactivate_user(actor: User, user: User) -> None:
     if user.id == actor.id:
         raise CannotDeactivateSelf()
     user.is_active = False
+    end_all_sessions(user)
     record_audit(actor, "user.deactivated", user)
 
 
