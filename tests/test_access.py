@@ -39,10 +39,22 @@ ACCESS = {
     },
     "auth.profile": {"GET": (SIGN_IN, 200, 200), "POST": (SIGN_IN, 400, 400)},
     "auth.change_password": {"POST": (SIGN_IN, 400, 400)},
+    # Without a password entered first, the code step goes back to signing in.
+    "auth.login_code": {"GET": (302, 302, 302), "POST": (302, 302, 302)},
+    "auth.end_device": {"args": lambda w: {"device_id": 999999}, "POST": (SIGN_IN, 302, 302)},
+    "auth.end_all_devices": {"POST": (SIGN_IN, 302, 302)},
+    "auth.two_factor_page": {"GET": (SIGN_IN, 200, 200), "POST": (SIGN_IN, 400, 400)},
+    "auth.new_recovery_codes": {"POST": (SIGN_IN, 302, 302)},
+    "auth.disable_two_factor": {"POST": (SIGN_IN, 302, 302)},
     "admin.users": {"GET": (SIGN_IN, 403, 200)},
     "admin.invite": {"GET": (SIGN_IN, 403, 200), "POST": (SIGN_IN, 403, 400)},
     "admin.deactivate": {"args": lambda w: {"user_id": w["other"].id}, "POST": (SIGN_IN, 403, 302)},
     "admin.reactivate": {"args": lambda w: {"user_id": w["other"].id}, "POST": (SIGN_IN, 403, 302)},
+    # "other" has no second factor to reset: a 409 with a message.
+    "admin.reset_two_factor": {
+        "args": lambda w: {"user_id": w["other"].id},
+        "POST": (SIGN_IN, 403, 409),
+    },
     "admin.resend_invitation": {
         "args": lambda w: {"user_id": w["invited"].id},
         "POST": (SIGN_IN, 403, 302),
