@@ -46,6 +46,9 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         # Staff (the project manager and group moderators) must use a second factor.
         "REQUIRE_2FA_FOR_STAFF": _bool("REQUIRE_2FA_FOR_STAFF"),
+        # Reverse proxies in front that set X-Forwarded-For/-Proto (0: none, trust nothing).
+        # Without it, limits per IP address would see only the proxy's address.
+        "PROXY_COUNT": int(env("PROXY_COUNT") or 0),
         # gunicorn's own worker-count variable; above 1, login limits must be in Redis.
         "WEB_CONCURRENCY": int(env("WEB_CONCURRENCY") or 1),
     }

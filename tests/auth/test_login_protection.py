@@ -7,6 +7,8 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import create_app
 from app.auth import throttle
@@ -115,13 +117,34 @@ def test_production_without_a_shared_store_refuses_to_start(database_uri, settin
         create_app({**config, **settings})
 
 
-def test_production_with_redis_starts(database_uri):
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_uri,
-            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
-            "SESSION_COOKIE_SECURE": True,
-            "WEB_CONCURRENCY": 4,
-        }
+def test_production_with_redis_passes_the_start_up_check():
+    # Checked on a bare Flask app: create_app() would rebind the shared limiter to Redis.
+    app = Flask(__name__)
+    app.config.update(
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15",
+        SESSION_COOKIE_SECURE=True,
+        WEB_CONCURRENCY=4,
     )
-    assert app.config["WEB_CONCURRENCY"] == 4
+    throttle.check_storage_is_shared(app)
+
+
+def test_behind_a_proxy_the_forwarded_address_is_held(app, client, monkeypatch):
+    """With PROXY_COUNT=1 the address from X-Forwarded-For counts, not the proxy's."""
+    monkeypatch.setitem(app.config, "LOGIN_FREE_FAILURES_PER_ADDRESS", 2)
+    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1, x_proto=1))
+
+    def attempt(n: int, address: str) -> int:
+        return client.post(
+            "/login",
+            data={"email": f"guess{n}@example.org", "password": "x"},
+            headers={"X-Forwarded-For": address},
+        ).status_code
+
+    assert [attempt(n, "192.0.2.7") for n in range(4)] == [401, 401, 401, 429]
+    assert attempt(9, "198.51.100.3") == 401  # another person behind the same proxy
+
+
+def test_proxy_count_setting_installs_proxy_fix(database_uri):
+    proxied = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "PROXY_COUNT": 1})
+    assert isinstance(proxied.wsgi_app, ProxyFix)
+    assert proxied.wsgi_app.x_for == 1
