@@ -211,6 +211,13 @@ def reset_two_factor(actor: User, user: User) -> None:
     record_audit(actor, "user.two_factor_reset", user)
 
 
+def forget_sign_ins(user: User) -> None:
+    """For erasure (app.reports.personal_data): every signed-in device and the second
+    factor with its recovery codes are deleted."""
+    _remove(user)
+    end_all_sessions(user)
+
+
 def _remove(user: User) -> None:
     user.totp_secret = None
     user.totp_confirmed_at = None

@@ -12,7 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..auth import sessions as sign_in_sessions
 from ..auth.models import ERASED_DOMAIN, FORMER_PARTICIPANT, Gender, User
+from ..auth.two_factor import forget_sign_ins
 from ..consensus.models import Comment, Position
 from ..core.audit import AuditEntry, record_audit
 from ..core.database import utcnow
@@ -112,7 +114,11 @@ def export_person(user: User) -> dict[str, Any]:
             "created_at",
             "invited_at",
             "last_login_at",
+            "has_two_factor",
         )[0],
+        "signed_in_devices": _rows(
+            sign_in_sessions.devices_of(user), "browser", "created_at", "last_seen_at"
+        ),
         "memberships": _rows(
             memberships,
             "group.slug",
@@ -323,3 +329,4 @@ def _anonymise_account(user: User, placeholder: str) -> None:
     user.is_email_public = False
     user.is_phone_public = False
     user.last_login_at = None
+    forget_sign_ins(user)

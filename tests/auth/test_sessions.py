@@ -193,3 +193,25 @@ def test_device_actions_need_a_signed_in_person(client, path):
     response = client.post(path)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_the_data_export_lists_signed_in_devices(app, member):
+    client = sign_in(app, member.email)
+    data = client.get("/profile/my-data.json").get_json()
+    assert [device["browser"] for device in data["signed_in_devices"]] == ["Firefox / Windows"]
+    assert data["profile"]["has_two_factor"] is False
+
+
+def test_erasure_ends_sessions_and_forgets_the_second_factor(app, admin_client, member):
+    from app.auth import two_factor
+
+    victim = sign_in(app, member.email)
+    user = db.session.get(User, member.id)
+    user.totp_secret = "JBSWY3DPEHPK3PXP"
+    two_factor.new_recovery_codes(user)
+    db.session.commit()
+    assert admin_client.post(f"/admin/users/{member.id}/erase").status_code == 302
+    assert_refused(victim)
+    user = db.session.get(User, member.id)
+    assert user.totp_secret is None
+    assert user.devices == [] and user.recovery_codes == []
