@@ -215,3 +215,28 @@ def test_erasure_ends_sessions_and_forgets_the_second_factor(app, admin_client, 
     user = db.session.get(User, member.id)
     assert user.totp_secret is None
     assert user.devices == [] and user.recovery_codes == []
+
+
+def test_last_seen_is_kept_current_and_an_idle_session_ends(app, member):
+    from datetime import timedelta
+
+    from app.core.database import utcnow
+
+    client = sign_in(app, member.email, remember=False)
+    device = db.session.scalar(sa.select(SignedInDevice))
+    device.last_seen_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert_signed_in(client)
+    db.session.refresh(device)
+    assert utcnow() - device.last_seen_at < timedelta(minutes=1)
+
+    device.last_seen_at = utcnow() - app.config["PERMANENT_SESSION_LIFETIME"] - timedelta(minutes=1)
+    db.session.commit()
+    assert_refused(client)
+    assert devices_listed(member) == []
+
+
+def devices_listed(user) -> list:
+    from app.auth import sessions
+
+    return sessions.devices_of(db.session.get(User, user.id))
