@@ -38,6 +38,8 @@ from .models import Gender, User
 # Between the password and the second factor, the session holds who is signing in.
 PENDING_SIGN_IN = "pending_sign_in"
 PENDING_MAX_SECONDS = 300
+# The two password confirmations on the second factor page.
+RECOVERY_PREFIX, DISABLE_PREFIX = "recovery", "disable"
 # Pages a person who must set up a second factor may still open.
 ENROLMENT_ENDPOINTS = {"auth.two_factor_page", "auth.logout", "core.healthz"}
 
@@ -347,12 +349,7 @@ def two_factor_page():
     """Setting up the second factor: scan the QR code (or type the key), confirm a code,
     keep the recovery codes. Once set up: status, new recovery codes, switching it off."""
     if current_user.has_two_factor:
-        return render_template(
-            "auth/two_factor.html",
-            password_form=ConfirmPasswordForm(),
-            recovery_codes_left=two_factor.unused_recovery_codes(current_user),
-            two_factor_required=two_factor.is_required_for(current_user),
-        )
+        return _two_factor_page_with()
     secret = two_factor.begin_enrolment(current_user)
     db.session.commit()
     form = EnrolTwoFactorForm()
@@ -392,11 +389,11 @@ def _password_confirmed(form: ConfirmPasswordForm) -> bool:
 @bp.post("/profile/two-factor/recovery-codes")
 @login_required
 def new_recovery_codes():
-    form = ConfirmPasswordForm()
+    form = ConfirmPasswordForm(prefix=RECOVERY_PREFIX)
     if not current_user.has_two_factor:
         return redirect(url_for("auth.two_factor_page"))
     if not _password_confirmed(form):
-        return _two_factor_page_with(form), 400
+        return _two_factor_page_with(recovery_form=form), 400
     codes = two_factor.new_recovery_codes(current_user)
     db.session.commit()
     flash(_("New recovery codes have been made; the old ones no longer work."), "success")
@@ -406,26 +403,31 @@ def new_recovery_codes():
 @bp.post("/profile/two-factor/disable")
 @login_required
 def disable_two_factor():
-    form = ConfirmPasswordForm()
+    form = ConfirmPasswordForm(prefix=DISABLE_PREFIX)
     if not current_user.has_two_factor:
         return redirect(url_for("auth.two_factor_page"))
     if not _password_confirmed(form):
-        return _two_factor_page_with(form), 400
+        return _two_factor_page_with(disable_form=form), 400
     try:
         two_factor.disable_two_factor(current_user)
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "danger")
-        return _two_factor_page_with(ConfirmPasswordForm(formdata=None)), error.status_code
+        return _two_factor_page_with(), error.status_code
     db.session.commit()
     flash(_("The second factor has been switched off."), "info")
     return redirect(url_for("auth.profile"))
 
 
-def _two_factor_page_with(form: ConfirmPasswordForm) -> str:
+def _two_factor_page_with(
+    recovery_form: ConfirmPasswordForm | None = None,
+    disable_form: ConfirmPasswordForm | None = None,
+) -> str:
+    """The second factor page once it is on; each form has its own password field."""
     return render_template(
         "auth/two_factor.html",
-        password_form=form,
+        recovery_form=recovery_form or ConfirmPasswordForm(prefix=RECOVERY_PREFIX, formdata=None),
+        disable_form=disable_form or ConfirmPasswordForm(prefix=DISABLE_PREFIX, formdata=None),
         recovery_codes_left=two_factor.unused_recovery_codes(current_user),
         two_factor_required=two_factor.is_required_for(current_user),
     )

@@ -158,10 +158,13 @@ def test_wrong_codes_count_as_failed_sign_ins(app, client, member):
 
 def test_switching_off_needs_the_password(member_client, member):
     enrolled(member)
-    wrong = member_client.post("/profile/two-factor/disable", data={"password": "nope"})
+    wrong = member_client.post("/profile/two-factor/disable", data={"disable-password": "nope"})
     assert wrong.status_code == 400
+    assert "The password is not correct." in wrong.get_data(as_text=True)
     assert db.session.get(User, member.id).has_two_factor
-    right = member_client.post("/profile/two-factor/disable", data={"password": TEST_PASSWORD})
+    right = member_client.post(
+        "/profile/two-factor/disable", data={"disable-password": TEST_PASSWORD}
+    )
     assert right.status_code == 302
     assert not db.session.get(User, member.id).has_two_factor
 
@@ -171,7 +174,7 @@ def test_new_recovery_codes_replace_the_old_ones(member_client, member):
     old = two_factor.new_recovery_codes(member)
     db.session.commit()
     response = member_client.post(
-        "/profile/two-factor/recovery-codes", data={"password": TEST_PASSWORD}
+        "/profile/two-factor/recovery-codes", data={"recovery-password": TEST_PASSWORD}
     )
     assert response.status_code == 200
     new = re.findall(
@@ -210,7 +213,7 @@ def test_staff_cannot_switch_off_a_required_second_factor(app, staff_required, a
     client = app.test_client()
     login(client, admin.email)
     client.post("/login/code", data={"code": current_code()})
-    response = client.post("/profile/two-factor/disable", data={"password": TEST_PASSWORD})
+    response = client.post("/profile/two-factor/disable", data={"disable-password": TEST_PASSWORD})
     assert response.status_code == 403
     assert "cannot be switched off" in response.get_data(as_text=True)
     assert db.session.get(User, admin.id).has_two_factor
