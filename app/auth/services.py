@@ -78,7 +78,11 @@ def authenticate(email: str, password: str, address: str | None = None) -> User:
     return user
 
 
-def record_failed_sign_in(email: str, address: str | None, user: User | None) -> None:
+def record_failed_sign_in(
+    email: str, address: str | None, user: User | None, *, password_was_right: bool = False
+) -> None:
+    """Counts a failed sign-in (a wrong password, or the right password with a wrong
+    second-factor code) and mails the owner once the count reaches LOGIN_NOTIFY_AFTER."""
     failures = throttle.record_failure(email, address)
     if user is not None and user.is_active and failures == current_app.config["LOGIN_NOTIFY_AFTER"]:
         queue_template_mail(
@@ -88,6 +92,7 @@ def record_failed_sign_in(email: str, address: str | None, user: User | None) ->
             subject=_l("Failed sign-in attempts on your Netwerkbrug account"),
             user=user,
             failures=failures,
+            password_was_right=password_was_right,
             link=external_url("auth.forgot_password"),
         )
 

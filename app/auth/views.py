@@ -180,7 +180,7 @@ def login_code():
             status = error.status_code
         except DomainError as error:
             db.session.rollback()
-            services.record_failed_sign_in(user.email, address, user)
+            services.record_failed_sign_in(user.email, address, user, password_was_right=True)
             db.session.commit()
             form.code.errors.append(str(error.message))
             status = error.status_code

@@ -156,6 +156,26 @@ def test_wrong_codes_count_as_failed_sign_ins(app, client, member):
     assert statuses[6] == 429
 
 
+def test_wrong_codes_after_the_right_password_warn_the_owner(client, member):
+    from email import policy
+    from email.parser import BytesParser
+
+    from app.mail.models import OutboxMessage
+
+    enrolled(member)
+    login(client, member.email)
+    for _ in range(5):
+        client.post("/login/code", data={"code": "000000"})
+    [mail] = db.session.scalars(sa.select(OutboxMessage)).all()
+    message = BytesParser(policy=policy.default).parsebytes(mail.raw)
+    text = message.get_body(("plain",)).get_content()
+    assert (
+        "entered your Netwerkbrug password correctly, but a wrong second-factor code 5 times"
+        in text
+    )
+    assert "http://netwerkbrug.test/password/forgot" in text
+
+
 def test_switching_off_needs_the_password(member_client, member):
     enrolled(member)
     wrong = member_client.post("/profile/two-factor/disable", data={"disable-password": "nope"})
