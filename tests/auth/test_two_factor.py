@@ -244,7 +244,7 @@ def test_project_manager_resets_a_second_factor_audited(app, admin_client, admin
     two_factor.new_recovery_codes(member)
     db.session.commit()
     people = admin_client.get("/admin/users").get_data(as_text=True)
-    assert "Reset second factor<span class=\"visually-hidden\"> (Maren Mitglied)" in people
+    assert 'Reset second factor<span class="visually-hidden"> (Maren Mitglied)' in people
     response = admin_client.post(f"/admin/users/{member.id}/reset-two-factor")
     assert response.status_code == 302
     user = db.session.get(User, member.id)
