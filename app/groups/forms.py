@@ -2,8 +2,23 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..core.i18n import LANGUAGE_NAMES
 from .models import GROUP_KIND_TITLES, ROLE_TITLES, GroupKind, Role
@@ -149,6 +164,13 @@ class GroupForm(FlaskForm):
             "In consensus rounds each organisation has one position, given by its representative or their deputy."
         ),
     )
+    quorum_floor = IntegerField(
+        _l("Lowest quorum for consensus rounds"),
+        validators=[Optional(), NumberRange(min=1, max=10000)],
+        description=_l(
+            "A moderator cannot set a round's quorum below this number of voting members (or organisations). Leave empty for a simple majority."
+        ),
+    )
 
     TEXT_FIELDS = (
         "slug",
@@ -171,4 +193,5 @@ class GroupForm(FlaskForm):
         values["is_public"] = bool(self.is_public.data)
         values["is_leadership_required"] = bool(self.is_leadership_required.data)
         values["decides_per_institution"] = bool(self.decides_per_institution.data)
+        values["quorum_floor"] = self.quorum_floor.data
         return values

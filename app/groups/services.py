@@ -139,6 +139,7 @@ GROUP_FIELDS = (
     "is_public",
     "is_leadership_required",
     "decides_per_institution",
+    "quorum_floor",
 )
 # Paths under /groups/ that are pages of their own and can never be a group's address.
 RESERVED_SLUGS = frozenset({"new", "mine"})

@@ -78,7 +78,7 @@ def populate(world: dict) -> None:
     decided = make_proposal(group, world["admin"])
     decided_round = make_round(decided, world["admin"])
     services.record_position(decided_round, world["other"], Stance.agree)
-    services.close_round(world["admin"], decided_round)
+    services.close_round(world["admin"], decided_round, reason="Agreed in the meeting.")
     world["consensus_decided"] = decided
     world["consensus_organisation"] = make_organisation()
     world["consensus_comment"] = services.add_comment(world["admin"], proposal, "Eerste *reactie*")

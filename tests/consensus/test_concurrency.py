@@ -114,7 +114,9 @@ def test_two_moderators_closing_at_once_produce_one_outcome(app, admin):
 
     def close(index: int):
         actor = db.session.get(User, closers[index % 2])
-        return services.close_round(actor, db.session.get(Round, round_id))
+        return services.close_round(
+            actor, db.session.get(Round, round_id), reason="Agreed in the meeting."
+        )
 
     results = run_at_once(app, 6, close)
     outcomes = [r for r in results if not isinstance(r, Exception)]
@@ -130,7 +132,11 @@ def test_two_moderators_closing_through_the_pages(app, admin):
     w, proposal, round_ = open_world(2)
     clients = [signed_in(app, w.moderator), signed_in(app, admin)]
     path = url(proposal, round_, "close")
-    results = run_at_once(app, 2, lambda i: clients[i].post(path).status_code)
+    results = run_at_once(
+        app,
+        2,
+        lambda i: clients[i].post(path, data={"reason": "Agreed in the meeting."}).status_code,
+    )
     assert sorted(results) == [302, 409]
     db.session.expire_all()
     assert db.session.get(Round, round_.id).outcome is not None

@@ -93,6 +93,9 @@ class WorkingGroup(db.Model):
     # Consensus rounds count one position per represented organisation, given by its
     # representative or their deputy (app.consensus.models.Representation).
     decides_per_institution: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The lowest quorum a moderator may set for a round, as a number of voting members (or
+    # organisations); None: a simple majority of them.
+    quorum_floor: Mapped[int | None] = mapped_column()
     phase: Mapped[Phase] = mapped_column(
         sa.Enum(Phase, native_enum=False, length=20),
         default=Phase.information_input,

@@ -62,6 +62,9 @@ class Membership(db.Model):
     is_voting: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     joined_on: Mapped[date] = mapped_column(sa.Date)
     left_on: Mapped[date | None] = mapped_column(sa.Date)
+    # The last day of a membership for a term; after it the voting right lapses and the
+    # person shows as a former member.
+    term_ends_on: Mapped[date | None] = mapped_column(sa.Date)
 
     group: Mapped[WorkingGroup] = relationship(back_populates="memberships")
     user: Mapped["User"] = relationship()
