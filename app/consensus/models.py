@@ -241,6 +241,11 @@ class Round(db.Model):
     tally: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
     # Why the moderator closed before the closing time ("" when it ran its course).
     closed_early_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Secret rounds only: the positions as [stance, reason] pairs, kept sorted so neither
+    # order nor time ties one to a person (their Position rows record only who answered).
+    secret_ballots: Mapped[list[list[str]]] = mapped_column(
+        sa.JSON, default=list, server_default="[]"
+    )
     # Raised by every position, reminder and the close: the live views' cheap ETag.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
@@ -281,6 +286,10 @@ class Round(db.Model):
         answered = sum((self.tally or {}).values())
         return self.outcome == Outcome.consensus and answered < default_quorum(self.eligible_count)
 
+    @property
+    def is_secret(self) -> bool:
+        return self.visibility == Visibility.secret
+
     def touch(self) -> None:
         """Something the live views show has changed."""
         self.revision = (self.revision or 0) + 1
@@ -302,7 +311,11 @@ class Round(db.Model):
 class Position(db.Model):
     """One voting member's position in a round; changeable while the round is open. In a
     round per institution it is the organisation's position: `membership` and
-    `answered_by` are whoever gave it last (the representative or the deputy)."""
+    `answered_by` are whoever gave it last (the representative or the deputy).
+
+    In a secret round the row records only that the member answered (for reminders and
+    to answer once): `stance` is None, and the stance itself is in the round's
+    `secret_ballots`, with nothing that leads back to this row."""
 
     __tablename__ = "consensus_positions"
 
@@ -320,7 +333,7 @@ class Position(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
-    stance: Mapped[Stance] = mapped_column(sa.Enum(Stance, native_enum=False, length=30))
+    stance: Mapped[Stance | None] = mapped_column(sa.Enum(Stance, native_enum=False, length=30))
     reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -342,7 +355,8 @@ class Position(db.Model):
     )
 
     def __repr__(self) -> str:
-        return f"<Position {self.round_id}:{self.membership_id} {self.stance.name}>"
+        stance = self.stance.name if self.stance else "secret"
+        return f"<Position {self.round_id}:{self.membership_id} {stance}>"
 
 
 class PositionChange(db.Model):

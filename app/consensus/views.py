@@ -211,7 +211,7 @@ def _render_proposal(
             my_position = services.position_of(current, membership)
     if position_form is None and current is not None and membership is not None:
         position_form = PositionForm(
-            stance=my_position.stance.value if my_position else None,
+            stance=my_position.stance.value if my_position and my_position.stance else None,
             reason=my_position.reason if my_position else "",
         )
     closed_views = [services.round_view(r, current_user) for r in proposal.rounds if r.is_closed]
@@ -249,7 +249,10 @@ def _render_proposal(
         current_view=current_view,
         my_position=my_position,
         my_membership=membership,
-        can_take_position=membership is not None and current is not None and current.is_open(),
+        can_take_position=membership is not None
+        and current is not None
+        and current.is_open()
+        and not (current.is_secret and my_position is not None),
         position_form=position_form,
         round_form=round_form
         if (is_moderator and not proposal.is_decided and not current)

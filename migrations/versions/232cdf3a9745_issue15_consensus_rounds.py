@@ -36,14 +36,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_consensus_position_changes_position_id'), ['position_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_consensus_position_changes_round_id'), ['round_id'], unique=False)
 
-    # Positions given before the history existed start it with their last answer.
-    op.execute(
-        "INSERT INTO consensus_position_changes "
-        "(round_id, position_id, answered_by_id, stance, reason, created_at) "
-        "SELECT round_id, id, answered_by_id, stance, reason, updated_at FROM consensus_positions"
-    )
+
+    with op.batch_alter_table('consensus_positions', schema=None) as batch_op:
+        batch_op.alter_column('stance',
+               existing_type=sa.VARCHAR(length=30),
+               nullable=True)
 
     with op.batch_alter_table('consensus_rounds', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('secret_ballots', sa.JSON(), server_default='[]', nullable=False))
         batch_op.add_column(sa.Column('closed_early_reason', sa.Text(), server_default='', nullable=False))
         batch_op.add_column(sa.Column('revision', sa.Integer(), server_default='0', nullable=False))
 
@@ -57,6 +57,32 @@ def upgrade():
         batch_op.add_column(sa.Column('quorum_floor', sa.Integer(), nullable=True))
 
     # ### end Alembic commands ###
+    _unlink_secret_positions()
+    # Positions given before the history existed start it with their last answer.
+    op.execute(
+        "INSERT INTO consensus_position_changes "
+        "(round_id, position_id, answered_by_id, stance, reason, created_at) "
+        "SELECT round_id, id, answered_by_id, stance, reason, updated_at FROM consensus_positions "
+        "WHERE stance IS NOT NULL"
+    )
+
+
+def _unlink_secret_positions():
+    """Secret rounds keep their stances as sorted ballots on the round; the position rows
+    keep only who answered."""
+    conn = op.get_bind()
+    rounds = sa.table('consensus_rounds', sa.column('id'), sa.column('visibility'), sa.column('secret_ballots', sa.JSON))
+    positions = sa.table('consensus_positions', sa.column('round_id'), sa.column('stance'), sa.column('reason'))
+    secret_ids = conn.execute(sa.select(rounds.c.id).where(rounds.c.visibility == 'secret')).scalars().all()
+    for round_id in secret_ids:
+        rows = conn.execute(
+            sa.select(positions.c.stance, positions.c.reason).where(positions.c.round_id == round_id)
+        ).all()
+        ballots = sorted([stance, reason or ''] for stance, reason in rows)
+        conn.execute(rounds.update().where(rounds.c.id == round_id).values(secret_ballots=ballots))
+        conn.execute(
+            positions.update().where(positions.c.round_id == round_id).values(stance=None, reason='')
+        )
 
 
 def downgrade():
@@ -73,6 +99,14 @@ def downgrade():
     with op.batch_alter_table('consensus_rounds', schema=None) as batch_op:
         batch_op.drop_column('revision')
         batch_op.drop_column('closed_early_reason')
+        batch_op.drop_column('secret_ballots')
+
+    # A secret round's positions cannot be tied to their stances again: they are removed.
+    op.execute("DELETE FROM consensus_positions WHERE stance IS NULL")
+    with op.batch_alter_table('consensus_positions', schema=None) as batch_op:
+        batch_op.alter_column('stance',
+               existing_type=sa.VARCHAR(length=30),
+               nullable=False)
 
     with op.batch_alter_table('consensus_position_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consensus_position_changes_round_id'))

@@ -54,6 +54,7 @@ from .errors import (
     ReminderTooSoon,
     RoundAlreadyOpen,
     RoundClosed,
+    SecretPositionFinal,
 )
 from .positions import (
     answering_membership_in,
@@ -61,6 +62,8 @@ from .positions import (
     lock_round,
     position_of,
     record_position,
+    secret_stances,
+    stored_stances,
 )
 from .proposals import (
     BINDING_LANGUAGES,
@@ -110,6 +113,9 @@ from .rules import (
 )
 
 __all__ = [
+    "SecretPositionFinal",
+    "secret_stances",
+    "stored_stances",
     "moderates_group",
     "HistoryEntry",
     "history_of",

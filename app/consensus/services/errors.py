@@ -75,3 +75,10 @@ class ReminderTooSoon(ConsensusError):
 
 class NoVotingMembers(ConsensusError):
     message = _l("This group has no voting members, so no round can be opened.")
+
+
+class SecretPositionFinal(ConsensusError):
+    status_code = 409
+    message = _l(
+        "In a secret round a position cannot be changed: nothing links it to you, so it cannot be found again."
+    )

@@ -19,7 +19,13 @@ from ..models import (
     Visibility,
 )
 from .access import voting_membership_of
-from .errors import NotARepresentative, NotAVotingMember, ReasonRequired, RoundClosed
+from .errors import (
+    NotARepresentative,
+    NotAVotingMember,
+    ReasonRequired,
+    RoundClosed,
+    SecretPositionFinal,
+)
 from .representation import answering_membership
 
 
@@ -53,6 +59,10 @@ def record_position(
         raise RoundClosed()
     position = _position_where(round_, key)
     is_change = position is not None
+    if round_.is_secret:
+        if is_change:
+            raise SecretPositionFinal()
+        return _record_secret(round_, membership, key, user, stance, reason, now)
     if position is None:
         position = _insert_position(round_, membership, key, now)
     position.membership_id = membership.id
@@ -78,6 +88,34 @@ def record_position(
         details["stance"] = stance.value
     record_audit(user, "consensus.record_position", round_, **details)
     return position
+
+
+def _record_secret(round_, membership, key, user, stance, reason, now) -> Position:
+    """In a secret round the position row says only that the member answered; the stance
+    and reason join the round's ballots, sorted, so no order or time ties them to anyone.
+    The audit log names who answered, not what."""
+    position = _insert_position(round_, membership, key, now)
+    position.answered_by_id = user.id
+    position.updated_at = now
+    round_.secret_ballots = sorted([*(round_.secret_ballots or []), [stance.value, reason]])
+    round_.touch()
+    db.session.flush()
+    record_audit(user, "consensus.record_position", round_, proposal=round_.proposal_id)
+    return position
+
+
+def secret_stances(round_: Round) -> list[tuple[Stance, str]]:
+    """A secret round's positions as (stance, reason), in no person's order."""
+    return [(Stance(stance), reason) for stance, reason in round_.secret_ballots or []]
+
+
+def stored_stances(round_: Round) -> list[Stance]:
+    """The stances of the round's stored positions (whatever its visibility)."""
+    if round_.is_secret:
+        return [stance for stance, _reason in secret_stances(round_)]
+    return list(
+        db.session.scalars(sa.select(Position.stance).where(Position.round_id == round_.id))
+    )
 
 
 def lock_round(round_: Round) -> Round:
@@ -143,7 +181,7 @@ def _insert_position(round_: Round, membership: Membership, key, now: datetime) 
         organisation_id=membership.organisation_id if round_.is_per_institution else None,
         answered_by_id=membership.user_id,
         created_at=now,
-        stance=Stance.agree,  # overwritten by the caller
+        stance=None if round_.is_secret else Stance.agree,  # set by the caller
     )
     try:
         with db.session.begin_nested():

@@ -19,7 +19,7 @@ from ..models import (
     Stance,
 )
 from .access import can_moderate, moderates_group, voting_memberships
-from .positions import history_of
+from .positions import history_of, secret_stances
 from .representation import representations_of
 from .rules import Tally
 
@@ -74,6 +74,14 @@ class Seat:
 
     person: User | None
     organisation: Organisation | None
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A position in a secret round: a stance and a reason, and nobody's name."""
+
+    stance: Stance
+    reason: str
 
 
 @dataclass
@@ -204,10 +212,17 @@ def round_view(
             .where(Membership.id.in_([p.membership_id for p in positions]))
             .options(selectinload(Membership.user), selectinload(Membership.organisation))
         ).all()
+    # What the tally and the reasons are made of: the positions, or a secret round's
+    # ballots, which name nobody.
+    ballots = (
+        [Ballot(stance, reason) for stance, reason in secret_stances(round_)]
+        if round_.is_secret
+        else positions
+    )
     if round_.is_closed and round_.tally:
         tally = Tally.from_json(round_.tally)
     else:
-        tally = Tally.of(p.stance for p in positions)
+        tally = Tally.of(b.stance for b in ballots)
     view = RoundView(
         round=round_,
         show_tally=show_tally,
@@ -216,9 +231,9 @@ def round_view(
         answered_count=tally.answered if round_.is_closed else len(positions),
     )
     if show_tally:
-        view.objections = [p for p in positions if p.stance == Stance.object]
-        view.reservations = [p for p in positions if p.stance == Stance.agree_with_reservations]
-        view.stand_asides = [p for p in positions if p.stance == Stance.stand_aside]
+        view.objections = [b for b in ballots if b.stance == Stance.object]
+        view.reservations = [b for b in ballots if b.stance == Stance.agree_with_reservations]
+        view.stand_asides = [b for b in ballots if b.stance == Stance.stand_aside]
         view.history, view.change_count = _history(round_, positions, show_names)
     if show_participation:
         # Who has answered (for reminders) in every mode; which stance each person took

@@ -13,7 +13,6 @@ from ...core.database import utcnow
 from ...extensions import db
 from ..models import (
     Outcome,
-    Position,
     Proposal,
     ProposalStatus,
     Round,
@@ -22,7 +21,7 @@ from ..models import (
 )
 from .access import count_eligible, require_moderator, require_open_proposal
 from .errors import InvalidRound, NoVotingMembers, ReasonRequired, RoundAlreadyOpen, RoundClosed
-from .positions import lock_round
+from .positions import lock_round, stored_stances
 from .reminders import mail_people, round_recipients, title_of
 from .rules import DECISION_RULES, Tally, quorum_floor
 
@@ -136,8 +135,7 @@ def close_round(
     closes_early = actor is not None and now < locked.closes_at
     if closes_early and not reason:
         raise ReasonRequired(_("Please say why the round closes before its closing time."))
-    stances = db.session.scalars(sa.select(Position.stance).where(Position.round_id == round_.id))
-    tally = Tally.of(stances)
+    tally = Tally.of(stored_stances(round_))
     outcome = DECISION_RULES["consensus"].decide(tally, round_.quorum)
     round_.closed_at = min(now, round_.closes_at) if actor is None else now
     round_.closed_by_id = actor.id if actor is not None else None
