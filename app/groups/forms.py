@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -61,6 +62,11 @@ def chosen(form, field) -> None:
         raise ValidationError(_l("Choose the person to add."))
 
 
+TERM_DESCRIPTION = _l(
+    "Optional. From this day the person no longer votes and is listed as a former member."
+)
+
+
 class AddMemberForm(FlaskForm):
     person = SelectField(_l("Person"), coerce=int, validators=[InputRequired(), chosen])
     organisation = SelectField(
@@ -79,6 +85,15 @@ class AddMemberForm(FlaskForm):
         description=_l(
             "As usual, the chair, the deputy chair and members vote. Observers never vote; a moderator votes only when made a voting member."
         ),
+    )
+    term_ends_on = DateField(
+        _l("Term ends on"), validators=[Optional()], description=TERM_DESCRIPTION
+    )
+
+
+class TermForm(FlaskForm):
+    term_ends_on = DateField(
+        _l("Term ends on"), validators=[Optional()], description=TERM_DESCRIPTION
     )
 
 

@@ -19,7 +19,7 @@ def active_membership(group: WorkingGroup, user) -> Membership | None:
         sa.select(Membership).where(
             Membership.group_id == group.id,
             Membership.user_id == user.id,
-            Membership.left_on.is_(None),
+            Membership.current(),
         )
     )
 
@@ -49,7 +49,7 @@ def takes_position(membership: Membership | None) -> bool:
 def _voting_criteria(group: WorkingGroup) -> tuple:
     return (
         Membership.group_id == group.id,
-        Membership.left_on.is_(None),
+        Membership.current(),
         Membership.is_voting.is_(True),
         Membership.role.not_in([Role.observer, Role.moderator]),
     )

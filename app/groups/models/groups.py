@@ -137,7 +137,7 @@ class WorkingGroup(db.Model):
         stmt = sa.select(Membership.role).where(
             Membership.group_id == self.id,
             Membership.user_id == user.id,
-            Membership.left_on.is_(None),
+            Membership.current(),
         )
         return db.session.scalar(stmt)
 
