@@ -5,6 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -110,6 +111,8 @@ class EndMembershipForm(FlaskForm):
 
 
 class NextPhaseForm(FlaskForm):
+    # Set by the confirmation step: without it the page asks first.
+    confirmed = HiddenField()
     note = TextAreaField(
         _l("Note on the new phase"),
         validators=[Length(max=500)],

@@ -170,6 +170,10 @@ def next_phase(slug: str):
     form = NextPhaseForm()
     if not form.validate_on_submit():
         return _render_group(group, form, 400)
+    if form.confirmed.data != "yes" and group.phase.next is not None:
+        # Moving on cannot be undone: a confirmation step first (works without JavaScript).
+        form.confirmed.data = "yes"
+        return render_template("groups/confirm_phase.html", group=group, form=form)
     try:
         entry = services.move_to_next_phase(current_user, group, form.note.data or "")
     except services.GroupError as error:

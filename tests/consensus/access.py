@@ -48,8 +48,10 @@ ACCESS = {
     "consensus.dashboard": {"args": _round, "GET": (SIGN_IN, 404, 200)},
     "consensus.projected": {"args": _round, "GET": (SIGN_IN, 404, 200)},
     "consensus.tally_json": {"args": _round, "GET": (SIGN_IN, 404, 200)},
-    # The project manager closes the round (it has no positions: no quorum).
-    "consensus.close": {"args": _round, "POST": (SIGN_IN, 404, 302)},
+    # Closing asks for confirmation first; before the closing time an empty reason is bad
+    # input (400) and nothing is closed.
+    "consensus.confirm_close": {"args": _round, "GET": (SIGN_IN, 404, 200)},
+    "consensus.close": {"args": _round, "POST": (SIGN_IN, 404, 400)},
     "consensus.remind": {"args": _round, "POST": (SIGN_IN, 404, 302)},
     "consensus.diff": {"args": _proposal, "GET": (SIGN_IN, 404, 200)},
     "consensus.decision": {"args": _decided, "GET": (SIGN_IN, 404, 200)},
