@@ -412,3 +412,32 @@ def test_a_late_position_gets_409_in_the_members_language_and_is_stored_nowhere(
     assert "Diese Runde ist beendet" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Position.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(PositionChange.id))) == 0
+
+
+def test_german_members_get_the_german_title_in_mails_and_pages(app):
+    w = xenia(voters=2)
+    w.voters[0].locale = "de"
+    w.voters[1].locale = "nl"
+    proposal = services.create_proposal(
+        w.moderator,
+        w.group,
+        title="Huisvesting van nieuwkomers",
+        title_de="Wohnen für Neuzugewanderte",
+        text_nl="Tekst",
+        text_de="Text",
+        binding_language="nl",
+    )
+    make_round(proposal, w.moderator)
+    db.session.commit()
+    subjects = {
+        m.recipient: email.message_from_bytes(bytes(m.raw), policy=email.policy.default)["Subject"]
+        for m in db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.category == "consensus.round_opened")
+        )
+    }
+    assert "Wohnen für Neuzugewanderte" in subjects[w.voters[0].email]
+    assert "Huisvesting van nieuwkomers" in subjects[w.voters[1].email]
+    page = signed_in(app, w.voters[0]).get(url(proposal)).get_data(as_text=True)
+    assert "<h1>Wohnen für Neuzugewanderte</h1>" in page
+    # Both titles are shown, the binding one marked.
+    assert 'NL: Huisvesting van nieuwkomers</span> <span class="badge' in page

@@ -171,3 +171,19 @@ def test_projected_view_updates_itself_when_a_member_answers(
     # Updated in place: the same document, not a reload.
     assert page.evaluate("() => window.nbMarker") == marker
     assert_accessible(page)
+
+    # The moderator's dashboard follows the second member the same way.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Back to the dashboard").click()
+    expect(page.get_by_role("main")).to_contain_text("Not without a coach.")
+    third = browser.new_context(base_url=base_url, locale="en-GB")
+    second_page = third.new_page()
+    sign_in(second_page, "live-second@example.org")
+    second_page.goto(f"/consensus/proposals/{proposal.id}")
+    second_page.get_by_label("Agree", exact=True).check()
+    second_page.get_by_role("button", name="Record my position").click()
+    expect(second_page.get_by_role("status")).to_contain_text("Your position has been recorded.")
+    third.close()
+    expect(page.locator('#live-positions [data-tally="agree"]')).to_have_text("1", timeout=3000)
+    expect(page.locator("#live-positions")).to_contain_text("Everyone has answered.")
+    assert_accessible(page)
