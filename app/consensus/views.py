@@ -342,9 +342,13 @@ def record_position(proposal_id: int, round_id: int):
     except services.ConsensusError as error:
         return _domain_error(proposal, error)
     db.session.commit()
-    flash(
-        _("Your position has been recorded. You can change it until the round closes."), "success"
-    )
+    if round_.is_secret:
+        flash(_("Your position has been recorded, without your name."), "success")
+    else:
+        flash(
+            _("Your position has been recorded. You can change it until the round closes."),
+            "success",
+        )
     return redirect(url_for("consensus.show", proposal_id=proposal.id))
 
 

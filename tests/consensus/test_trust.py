@@ -15,8 +15,9 @@ from app.consensus.models import Position, PositionChange, Round, Stance, Visibi
 from app.core.audit import AuditEntry
 from app.core.database import utcnow
 from app.extensions import db
+from app.groups.models import Role
 from app.mail.models import OutboxMessage
-from tests.factories import make_proposal, make_round, make_user
+from tests.factories import make_membership, make_proposal, make_round, make_user
 
 from .helpers import institutions, xenia
 from .test_views import signed_in, url
@@ -80,6 +81,11 @@ def test_names_in_an_open_round_follow_the_table(app, visibility):
         page = client.get(url(proposal)).get_data(as_text=True)
         assert OBJECTION in page
         assert (objector in page) is may_see, role
+        if role in ("moderator", "manager"):
+            # The room's view never names anyone, whoever opens it.
+            room = client.get(url(proposal, round_, "projected")).get_data(as_text=True)
+            assert 'data-tally="object">1<' in room
+            assert objector not in room and OBJECTION not in room
 
 
 @pytest.mark.parametrize("visibility", list(Visibility))
@@ -211,6 +217,19 @@ def test_a_secret_round_tells_the_member_their_answer_counted_but_not_what_it_wa
     page = signed_in(app, w.voters[0]).get(url(proposal)).get_data(as_text=True)
     assert "stored without your name" in page
     assert 'name="stance"' not in page
+    # Through the pages: a first answer is recorded without a name, a second is refused.
+    newcomer = make_user(name="Nieuw Lid")
+    make_membership(w.group, newcomer, role=Role.member)
+    db.session.commit()
+    client = signed_in(app, newcomer)
+    first = client.post(url(proposal, round_, "position"), data={"stance": "agree"})
+    assert first.status_code == 302
+    assert "recorded, without your name" in client.get(url(proposal)).get_data(as_text=True)
+    again = client.post(url(proposal, round_, "position"), data={"stance": "object", "reason": "x"})
+    assert again.status_code == 409
+    assert "a position cannot be changed" in again.get_data(as_text=True)
+    db.session.expire_all()
+    assert ["agree", ""] in db.session.get(Round, round_.id).secret_ballots
 
 
 # --- the position history --------------------------------------------------------------
