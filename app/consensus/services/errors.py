@@ -1,5 +1,5 @@
-"""The consensus rules' errors (each with a translated message and its HTTP status) and
-the constants they share."""
+"""What can go wrong under the consensus rules: each error has a translated message and
+its HTTP status."""
 
 from flask_babel import lazy_gettext as _l
 

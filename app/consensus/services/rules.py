@@ -1,4 +1,5 @@
-"""The decision rule: a round's tally, the outcome it gives, and the default quorum."""
+"""The decision rule: a round's tally, the outcome it gives, and the lowest quorum a group
+allows (the default quorum itself is on the models: `default_quorum`)."""
 
 from collections import Counter
 from collections.abc import Iterable
