@@ -29,6 +29,13 @@ def consensus_proposals_of(group):
     ).all()
 
 
+@bp.app_template_global("default_quorum")
+def _default_quorum(eligible: int) -> int:
+    from .models import default_quorum
+
+    return default_quorum(eligible)
+
+
 @bp.app_template_filter("consensus_when")
 def consensus_when(value, style: str = "medium") -> str:
     """A date and time in the viewer's language and time zone, to the minute (Babel's

@@ -18,6 +18,7 @@ HOUSING_COMPANY = "Wohn + Stadtbau Münster"
 DEPUTY = "lid@example.org"
 
 TITLE = "Huisvesting van nieuwkomers in niet-gesegregeerde wijken"
+TITLE_DE = "Wohnen für Neuzugewanderte in nicht segregierten Stadtvierteln"
 
 V1_NL = (
     "Nieuwkomers krijgen een woning in wijken waar het aandeel nieuwkomers onder de 20% ligt.\n\n"
@@ -90,6 +91,7 @@ def seed_consensus() -> int:
         moderator,
         group,
         title=TITLE,
+        title_de=TITLE_DE,
         text_nl=V1_NL,
         text_de=V1_DE,
         binding_language="",

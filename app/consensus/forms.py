@@ -40,7 +40,15 @@ class VersionForm(FlaskForm):
 
 
 class ProposalForm(VersionForm):
-    title = StringField(_l("Title"), filters=[strip], validators=[DataRequired(), Length(max=200)])
+    title = StringField(
+        _l("Title in Dutch"), filters=[strip], validators=[DataRequired(), Length(max=200)]
+    )
+    title_de = StringField(
+        _l("Title in German"),
+        filters=[strip],
+        validators=[Length(max=200)],
+        description=_l("German readers see the Dutch title while this is empty."),
+    )
     supersedes = SelectField(
         _l("Supersedes the decision"),
         coerce=int,
@@ -99,6 +107,19 @@ class RepresentationForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button with its CSRF token (close now, remind)."""
+
+
+class CloseRoundForm(FlaskForm):
+    """The confirmation to close a round; before its closing time with the reason."""
+
+    reason = TextAreaField(
+        _l("Why close the round now?"),
+        filters=[strip],
+        validators=[Length(max=2000)],
+        description=_l(
+            "Required before the closing time. The decision record shows it with your name."
+        ),
+    )
 
 
 class CommentForm(FlaskForm):

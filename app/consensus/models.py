@@ -2,7 +2,8 @@
 one position per voting member and round, and the reminders sent for a round."""
 
 import enum
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -16,6 +17,18 @@ if TYPE_CHECKING:
     from ..auth.models import User
     from ..groups.models import Membership, WorkingGroup
     from ..partners.models import Organisation
+
+
+# The default quorum: two thirds of the voting members (or organisations).
+QUORUM_SHARE = (2, 3)
+# An author may edit their contribution to a discussion for this long.
+COMMENT_EDIT_WINDOW = timedelta(minutes=15)
+
+
+def default_quorum(eligible: int) -> int:
+    """Two thirds of the voting members, rounded up (at least one)."""
+    numerator, denominator = QUORUM_SHARE
+    return max(1, math.ceil(eligible * numerator / denominator))
 
 
 class ProposalStatus(enum.Enum):
@@ -103,7 +116,9 @@ class Proposal(db.Model):
     group_id: Mapped[int] = mapped_column(
         sa.ForeignKey("working_groups.id", ondelete="CASCADE"), index=True
     )
+    # The Dutch title; `title_de` the German one ("" when not translated yet).
     title: Mapped[str] = mapped_column(sa.String(200))
+    title_de: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     status: Mapped[ProposalStatus] = mapped_column(
         sa.Enum(ProposalStatus, native_enum=False, length=10),
         default=ProposalStatus.open,
@@ -134,6 +149,18 @@ class Proposal(db.Model):
 
     def __repr__(self) -> str:
         return f"<Proposal {self.id} {self.title!r}>"
+
+    def title_for(self, language: str) -> str:
+        """The title in `language`: the German one for German readers when there is one,
+        else the Dutch one."""
+        return self.title_de if language == "de" and self.title_de else self.title
+
+    @property
+    def local_title(self) -> str:
+        """The title in the language of the page or mail being rendered."""
+        from flask_babel import get_locale
+
+        return self.title_for(str(get_locale() or "nl"))
 
     @property
     def is_decided(self) -> bool:
@@ -212,6 +239,15 @@ class Round(db.Model):
     outcome: Mapped[Outcome | None] = mapped_column(sa.Enum(Outcome, native_enum=False, length=12))
     # Counts per stance at closing, e.g. {"agree": 20, "object": 1}.
     tally: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
+    # Why the moderator closed before the closing time ("" when it ran its course).
+    closed_early_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Secret rounds only: the positions as [stance, reason] pairs, kept sorted so neither
+    # order nor time ties one to a person (their Position rows record only who answered).
+    secret_ballots: Mapped[list[list[str]]] = mapped_column(
+        sa.JSON, default=list, server_default="[]"
+    )
+    # Raised by every position, reminder and the close: the live views' cheap ETag.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
 
     proposal: Mapped[Proposal] = relationship(back_populates="rounds")
     version: Mapped[ProposalVersion] = relationship()
@@ -240,23 +276,46 @@ class Round(db.Model):
     def is_due(self, now: datetime | None = None) -> bool:
         return self.closed_at is None and (now or utcnow()) >= self.closes_at
 
-    def shows_names_to(self, user, *, is_moderator: bool) -> bool:
+    @property
+    def is_closed_early(self) -> bool:
+        return self.closed_at is not None and self.closed_at < self.closes_at
+
+    @property
+    def is_consensus_below_default_quorum(self) -> bool:
+        """Consensus reached with fewer answers than the default quorum asks."""
+        answered = sum((self.tally or {}).values())
+        return self.outcome == Outcome.consensus and answered < default_quorum(self.eligible_count)
+
+    @property
+    def is_secret(self) -> bool:
+        return self.visibility == Visibility.secret
+
+    def touch(self) -> None:
+        """Something the live views show has changed."""
+        self.revision = (self.revision or 0) + 1
+
+    def shows_names_to(self, *, is_group_moderator: bool) -> bool:
         """Named rounds show names to everyone who sees the round; anonymous rounds only to
-        the moderator and the project manager; secret rounds to nobody."""
+        the group's moderators (the project manager sees what a member sees unless they
+        moderate the group); secret rounds to nobody."""
         if self.visibility == Visibility.named:
             return True
         if self.visibility == Visibility.anonymous:
-            return is_moderator
+            return is_group_moderator
         return False
 
-    def shows_tally_to(self, *, is_moderator: bool) -> bool:
-        return is_moderator or not self.is_tally_hidden or self.is_closed
+    def shows_tally_to(self, *, is_group_moderator: bool) -> bool:
+        return is_group_moderator or not self.is_tally_hidden or self.is_closed
 
 
 class Position(db.Model):
     """One voting member's position in a round; changeable while the round is open. In a
     round per institution it is the organisation's position: `membership` and
-    `answered_by` are whoever gave it last (the representative or the deputy)."""
+    `answered_by` are whoever gave it last (the representative or the deputy).
+
+    In a secret round the row records only that the member answered (for reminders and
+    to answer once): `stance` is None, and the stance itself is in the round's
+    `secret_ballots`, with nothing that leads back to this row."""
 
     __tablename__ = "consensus_positions"
 
@@ -274,7 +333,7 @@ class Position(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
-    stance: Mapped[Stance] = mapped_column(sa.Enum(Stance, native_enum=False, length=30))
+    stance: Mapped[Stance | None] = mapped_column(sa.Enum(Stance, native_enum=False, length=30))
     reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -283,6 +342,9 @@ class Position(db.Model):
     membership: Mapped["Membership"] = relationship()
     organisation: Mapped["Organisation | None"] = relationship()
     answered_by: Mapped["User | None"] = relationship()
+    changes: Mapped[list["PositionChange"]] = relationship(
+        back_populates="position", order_by="PositionChange.id"
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("round_id", "membership_id"),
@@ -293,7 +355,36 @@ class Position(db.Model):
     )
 
     def __repr__(self) -> str:
-        return f"<Position {self.round_id}:{self.membership_id} {self.stance.name}>"
+        stance = self.stance.name if self.stance else "secret"
+        return f"<Position {self.round_id}:{self.membership_id} {stance}>"
+
+
+class PositionChange(db.Model):
+    """One answer given in a round, kept when it is changed later: the position history.
+    The first row of a position is its first answer; every further row is a change."""
+
+    __tablename__ = "consensus_position_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("consensus_rounds.id", ondelete="CASCADE"), index=True
+    )
+    position_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("consensus_positions.id", ondelete="CASCADE"), index=True
+    )
+    answered_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    stance: Mapped[Stance] = mapped_column(sa.Enum(Stance, native_enum=False, length=30))
+    reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    round: Mapped[Round] = relationship()
+    position: Mapped[Position] = relationship(back_populates="changes")
+    answered_by: Mapped["User | None"] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PositionChange {self.position_id} {self.stance.name}>"
 
 
 class Representation(db.Model):
@@ -382,8 +473,6 @@ class Comment(db.Model):
 
     def is_editable_by(self, user, now: datetime | None = None) -> bool:
         """Only its author, only within the edit window, and not once it is hidden."""
-        from .services import COMMENT_EDIT_WINDOW
-
         return (
             user is not None
             and getattr(user, "is_authenticated", False)

@@ -16,8 +16,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +26,7 @@ from ..extensions import db
 from ..groups.models import Membership, WorkingGroup
 from . import bp, services
 from .forms import (
+    CloseRoundForm,
     CommentForm,
     ConfirmForm,
     HideCommentForm,
@@ -151,6 +152,7 @@ def create_proposal(slug: str):
         current_user,
         group,
         title=form.title.data,
+        title_de=form.title_de.data or "",
         text_nl=form.text_nl.data,
         text_de=form.text_de.data,
         binding_language=form.binding_language.data or "",
@@ -158,8 +160,33 @@ def create_proposal(slug: str):
         supersedes=db.session.get(Proposal, form.supersedes.data) if form.supersedes.data else None,
     )
     db.session.commit()
-    flash(_("The proposal “%(title)s” has been put to the group.", title=proposal.title), "success")
+    flash(
+        _("The proposal “%(title)s” has been put to the group.", title=proposal.local_title),
+        "success",
+    )
     return redirect(url_for("consensus.show", proposal_id=proposal.id))
+
+
+def _explain_quorum(form: OpenRoundForm, group: WorkingGroup) -> None:
+    """The quorum field states the group's floor and the default for today's members."""
+    eligible = services.count_eligible(group)
+    if not eligible:
+        return
+    values = {
+        "floor": services.quorum_floor(group, eligible),
+        "eligible": eligible,
+        "default": services.default_quorum(eligible),
+    }
+    if group.decides_per_institution:
+        form.quorum.description = _(
+            "Between %(floor)s (this group's lowest quorum) and %(eligible)s organisations. Leave empty for two thirds: %(default)s.",
+            **values,
+        )
+    else:
+        form.quorum.description = _(
+            "Between %(floor)s (this group's lowest quorum) and %(eligible)s voting members. Leave empty for two thirds: %(default)s.",
+            **values,
+        )
 
 
 def _render_proposal(
@@ -178,20 +205,16 @@ def _render_proposal(
     my_position = None
     membership = None
     if current is not None:
-        current_view = services.round_view(current, current_user, is_moderator=is_moderator)
+        current_view = services.round_view(current, current_user)
         membership = services.answering_membership_in(current, current_user)
         if membership is not None:
             my_position = services.position_of(current, membership)
     if position_form is None and current is not None and membership is not None:
         position_form = PositionForm(
-            stance=my_position.stance.value if my_position else None,
+            stance=my_position.stance.value if my_position and my_position.stance else None,
             reason=my_position.reason if my_position else "",
         )
-    closed_views = [
-        services.round_view(r, current_user, is_moderator=is_moderator)
-        for r in proposal.rounds
-        if r.is_closed
-    ]
+    closed_views = [services.round_view(r, current_user) for r in proposal.rounds if r.is_closed]
     last_closed = closed_views[-1] if closed_views else None
     can_revise = is_moderator and not proposal.is_decided and current is None
     if can_revise and version_form is None:
@@ -201,6 +224,8 @@ def _render_proposal(
         )
     if is_moderator and not proposal.is_decided and current is None and round_form is None:
         round_form = OpenRoundForm()
+    if round_form is not None:
+        _explain_quorum(round_form, group)
     versions = proposal.versions
     comments = db.session.scalars(
         sa.select(Comment)
@@ -224,7 +249,10 @@ def _render_proposal(
         current_view=current_view,
         my_position=my_position,
         my_membership=membership,
-        can_take_position=membership is not None and current is not None and current.is_open(),
+        can_take_position=membership is not None
+        and current is not None
+        and current.is_open()
+        and not (current.is_secret and my_position is not None),
         position_form=position_form,
         round_form=round_form
         if (is_moderator and not proposal.is_decided and not current)
@@ -314,16 +342,20 @@ def record_position(proposal_id: int, round_id: int):
     except services.ConsensusError as error:
         return _domain_error(proposal, error)
     db.session.commit()
-    flash(
-        _("Your position has been recorded. You can change it until the round closes."), "success"
-    )
+    if round_.is_secret:
+        flash(_("Your position has been recorded, without your name."), "success")
+    else:
+        flash(
+            _("Your position has been recorded. You can change it until the round closes."),
+            "success",
+        )
     return redirect(url_for("consensus.show", proposal_id=proposal.id))
 
 
 @bp.get("/proposals/<int:proposal_id>/rounds/<int:round_id>/dashboard")
 def dashboard(proposal_id: int, round_id: int):
     round_ = _moderated_round(proposal_id, round_id)
-    view = services.round_view(round_, current_user, is_moderator=True)
+    view = services.round_view(round_, current_user)
     return render_template(
         "consensus/dashboard.html",
         proposal=round_.proposal,
@@ -336,32 +368,80 @@ def dashboard(proposal_id: int, round_id: int):
 
 @bp.get("/proposals/<int:proposal_id>/rounds/<int:round_id>/projected")
 def projected(proposal_id: int, round_id: int):
+    """The view for the wall of the meeting room: what every member may see (never names;
+    for a hidden tally only how many answered), whoever opens it."""
     round_ = _moderated_round(proposal_id, round_id)
-    view = services.round_view(round_, current_user, is_moderator=True)
+    view = services.round_view(round_, None, is_moderator=False, show_participation=False)
     return render_template(
         "consensus/projected.html", proposal=round_.proposal, round=round_, view=view
     )
 
 
+def _live_etag(round_: Round, audience: str) -> str:
+    """Changes with everything a live view shows (see Round.revision) without reading
+    the positions: a poll while nothing happened costs one small query and a 304."""
+    is_open = int(round_.is_open())
+    return f"round-{round_.id}-{round_.revision}-{is_open}-{audience}-{get_locale()}"
+
+
 @bp.get("/proposals/<int:proposal_id>/rounds/<int:round_id>/tally.json")
 def tally_json(proposal_id: int, round_id: int):
-    """The live tally as the viewer may see it (names only where the round allows)."""
+    """The live tally as the viewer may see it (names only where the round allows). The
+    live pages poll it: 304 while the round's revision is unchanged."""
     proposal = _visible_proposal(proposal_id)
     round_ = _round_of(proposal, round_id)
-    is_moderator = services.can_moderate(proposal.group, current_user)
-    view = services.round_view(round_, current_user, is_moderator=is_moderator)
-    response = jsonify(view.as_json())
-    response.headers["Cache-Control"] = "no-store"
+    group = proposal.group
+    if services.moderates_group(group, current_user):
+        audience = "moderator"
+    elif services.can_moderate(group, current_user):
+        audience = "manager"
+    else:
+        audience = "member"
+    etag = _live_etag(round_, audience)
+    if request.if_none_match.contains_weak(etag):
+        response = make_response("", 304)
+    else:
+        response = jsonify(services.round_view(round_, current_user).as_json())
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
     return response
+
+
+def _render_close(round_: Round, form: CloseRoundForm, status: int = 200):
+    view = services.round_view(round_, current_user)
+    return render_template(
+        "consensus/close.html",
+        proposal=round_.proposal,
+        round=round_,
+        view=view,
+        form=form,
+        closes_early=utcnow() < round_.closes_at,
+    ), status
+
+
+@bp.get("/proposals/<int:proposal_id>/rounds/<int:round_id>/close")
+def confirm_close(proposal_id: int, round_id: int):
+    """The confirmation step before closing: what closing now means, and (before the
+    closing time) the reason that goes into the decision record."""
+    round_ = _moderated_round(proposal_id, round_id)
+    if round_.is_closed:
+        return redirect(url_for("consensus.show", proposal_id=proposal_id))
+    return _render_close(round_, CloseRoundForm())
 
 
 @bp.post("/proposals/<int:proposal_id>/rounds/<int:round_id>/close")
 def close(proposal_id: int, round_id: int):
     round_ = _moderated_round(proposal_id, round_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    form = CloseRoundForm()
+    if not form.validate_on_submit():
+        return _render_close(round_, form, 400)
     try:
-        outcome = services.close_round(current_user, round_)
+        outcome = services.close_round(current_user, round_, reason=form.reason.data or "")
+    except services.ReasonRequired as error:
+        db.session.rollback()
+        form.reason.errors = [str(error.message)]
+        return _render_close(db.session.get(Round, round_id), form, 400)
     except services.ConsensusError as error:
         return _domain_error(round_.proposal, error)
     db.session.commit()
@@ -422,9 +502,7 @@ def _render_decision(proposal_id: int, *, export: bool = False) -> str:
     if not proposal.is_decided:
         abort(404)
     is_moderator = services.can_moderate(proposal.group, current_user)
-    views = [
-        services.round_view(r, current_user, is_moderator=is_moderator) for r in proposal.rounds
-    ]
+    views = [services.round_view(r, current_user) for r in proposal.rounds]
     return render_template(
         "consensus/decision.html",
         proposal=proposal,

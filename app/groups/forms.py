@@ -2,8 +2,25 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..core.i18n import LANGUAGE_NAMES
 from .models import GROUP_KIND_TITLES, ROLE_TITLES, GroupKind, Role
@@ -46,6 +63,11 @@ def chosen(form, field) -> None:
         raise ValidationError(_l("Choose the person to add."))
 
 
+TERM_DESCRIPTION = _l(
+    "Optional. From this day the person no longer votes and is listed as a former member."
+)
+
+
 class AddMemberForm(FlaskForm):
     person = SelectField(_l("Person"), coerce=int, validators=[InputRequired(), chosen])
     organisation = SelectField(
@@ -65,6 +87,15 @@ class AddMemberForm(FlaskForm):
             "As usual, the chair, the deputy chair and members vote. Observers never vote; a moderator votes only when made a voting member."
         ),
     )
+    term_ends_on = DateField(
+        _l("Term ends on"), validators=[Optional()], description=TERM_DESCRIPTION
+    )
+
+
+class TermForm(FlaskForm):
+    term_ends_on = DateField(
+        _l("Term ends on"), validators=[Optional()], description=TERM_DESCRIPTION
+    )
 
 
 class ChangeRoleForm(FlaskForm):
@@ -80,6 +111,8 @@ class EndMembershipForm(FlaskForm):
 
 
 class NextPhaseForm(FlaskForm):
+    # Set by the confirmation step: without it the page asks first.
+    confirmed = HiddenField()
     note = TextAreaField(
         _l("Note on the new phase"),
         validators=[Length(max=500)],
@@ -149,6 +182,13 @@ class GroupForm(FlaskForm):
             "In consensus rounds each organisation has one position, given by its representative or their deputy."
         ),
     )
+    quorum_floor = IntegerField(
+        _l("Lowest quorum for consensus rounds"),
+        validators=[Optional(), NumberRange(min=1, max=10000)],
+        description=_l(
+            "A moderator cannot set a round's quorum below this number of voting members (or organisations). Leave empty for a simple majority."
+        ),
+    )
 
     TEXT_FIELDS = (
         "slug",
@@ -171,4 +211,5 @@ class GroupForm(FlaskForm):
         values["is_public"] = bool(self.is_public.data)
         values["is_leadership_required"] = bool(self.is_leadership_required.data)
         values["decides_per_institution"] = bool(self.decides_per_institution.data)
+        values["quorum_floor"] = self.quorum_floor.data
         return values

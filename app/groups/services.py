@@ -139,6 +139,7 @@ GROUP_FIELDS = (
     "is_public",
     "is_leadership_required",
     "decides_per_institution",
+    "quorum_floor",
 )
 # Paths under /groups/ that are pages of their own and can never be a group's address.
 RESERVED_SLUGS = frozenset({"new", "mine"})
@@ -231,12 +232,19 @@ def add_member(
     organisation: Organisation | None = None,
     is_voting: bool | None = None,
     joined_on: date | None = None,
+    term_ends_on: date | None = None,
 ) -> Membership:
     """Adds a person to the group. A person holds one active membership per group;
     observers never vote and a moderator votes only when made a voting member."""
     _require_manager(actor, group)
     voting = _check_voting(role, is_voting)
-    if active_membership(group, person) is not None:
+    _check_term(term_ends_on, joined_on or today())
+    previous = active_membership(group, person)
+    if previous is not None and previous.has_term_ended:
+        # Their term ran out: that membership ends on its term's date, a new one starts.
+        previous.left_on = previous.term_ends_on
+        db.session.flush()
+    elif previous is not None:
         raise AlreadyMember(_("%(name)s is already a member of this group.", name=person.name))
     _check_representation(group, person, organisation)
     membership = Membership(
@@ -246,6 +254,7 @@ def add_member(
         role=role,
         is_voting=voting,
         joined_on=joined_on or today(),
+        term_ends_on=term_ends_on,
     )
     db.session.add(membership)
     db.session.flush()
@@ -257,6 +266,36 @@ def add_member(
         person=person.id,
         role=role.name,
         voting=voting,
+    )
+    return membership
+
+
+class InvalidTerm(GroupError):
+    status_code = 400
+    message = _l("A term ends after the day the membership began.")
+
+
+def _check_term(term_ends_on: date | None, joined_on: date) -> None:
+    if term_ends_on is not None and term_ends_on <= joined_on:
+        raise InvalidTerm()
+
+
+def set_term_end(actor: User, membership: Membership, term_ends_on: date | None) -> Membership:
+    """Sets (or clears) the day an active membership's term ends: from that day the person
+    no longer votes, shows as a former member, and rounds opened later do not count them."""
+    _require_manager(actor, membership.group)
+    if not membership.is_active:
+        raise MembershipEnded()
+    _check_term(term_ends_on, membership.joined_on)
+    membership.term_ends_on = term_ends_on
+    db.session.flush()
+    record_audit(
+        actor,
+        "group.member_term_set",
+        membership,
+        group=membership.group.slug,
+        person=membership.user_id,
+        term_ends_on=term_ends_on.isoformat() if term_ends_on else None,
     )
     return membership
 
@@ -423,7 +462,7 @@ def leaders(memberships: list[Membership]) -> list[Membership]:
 def former_members(memberships: list[Membership]) -> list[Membership]:
     return sorted(
         (m for m in memberships if not m.is_active),
-        key=lambda m: (m.left_on, m.id),
+        key=lambda m: (m.ended_on, m.id),
         reverse=True,
     )
 

@@ -23,6 +23,7 @@ from .forms import (
     EndMembershipForm,
     GroupForm,
     NextPhaseForm,
+    TermForm,
 )
 from .models import GroupDocument, GroupKind, Membership, Role, WorkingGroup
 
@@ -169,6 +170,10 @@ def next_phase(slug: str):
     form = NextPhaseForm()
     if not form.validate_on_submit():
         return _render_group(group, form, 400)
+    if form.confirmed.data != "yes" and group.phase.next is not None:
+        # Moving on cannot be undone: a confirmation step first (works without JavaScript).
+        form.confirmed.data = "yes"
+        return render_template("groups/confirm_phase.html", group=group, form=form)
     try:
         entry = services.move_to_next_phase(current_user, group, form.note.data or "")
     except services.GroupError as error:
@@ -231,6 +236,11 @@ def _render_manage(group: WorkingGroup, add_form: AddMemberForm | None = None, s
         ),
         former=services.former_members(memberships),
         change_forms=_change_forms(memberships),
+        term_forms={
+            m.id: TermForm(prefix=f"t{m.id}", formdata=None, term_ends_on=m.term_ends_on)
+            for m in memberships
+            if m.is_active
+        },
         end_form=EndMembershipForm(),
     ), status
 
@@ -261,6 +271,7 @@ def add_member(slug: str):
             role=Role[form.role.data],
             organisation=organisation,
             is_voting=VOTING_VALUES[form.voting.data],
+            term_ends_on=form.term_ends_on.data,
         )
     except services.GroupError as error:
         db.session.rollback()
@@ -305,6 +316,18 @@ def change_role(slug: str, membership_id: int):
             current_user, m, Role[form.role.data], VOTING_VALUES[form.voting.data]
         ),
         _("The role of %(name)s has been changed."),
+        form,
+    )
+
+
+@bp.post("/<slug>/members/<int:membership_id>/term")
+def set_term(slug: str, membership_id: int):
+    form = TermForm(prefix=f"t{membership_id}")
+    return _membership_action(
+        slug,
+        membership_id,
+        lambda m: services.set_term_end(current_user, m, form.term_ends_on.data),
+        _("The term of %(name)s has been saved."),
         form,
     )
 

@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import format_datetime, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -564,6 +564,26 @@ def send_test(edition_id: int):
         "success",
     )
     return redirect(url_for("newsletter.preview_edition", edition_id=edition.id, language=language))
+
+
+@bp.get("/admin/editions/<int:edition_id>/send")
+@admin_required
+def confirm_send(edition_id: int):
+    """The confirmation step before sending to everyone (works without JavaScript): how
+    many confirmed subscribers receive it, in which languages."""
+    edition = db.get_or_404(Edition, edition_id)
+    if not edition.is_draft:
+        return redirect(url_for("newsletter.progress", edition_id=edition.id))
+    by_language = services.confirmed_by_language()
+    return render_template(
+        "newsletter/admin/confirm_send.html",
+        edition=edition,
+        form=ActionForm(),
+        total=sum(by_language.values()),
+        total_text=format_decimal(sum(by_language.values())),
+        by_language=by_language,
+        language_names=LANGUAGE_NAMES,
+    )
 
 
 @bp.post("/admin/editions/<int:edition_id>/send")

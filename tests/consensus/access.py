@@ -48,8 +48,10 @@ ACCESS = {
     "consensus.dashboard": {"args": _round, "GET": (SIGN_IN, 404, 200)},
     "consensus.projected": {"args": _round, "GET": (SIGN_IN, 404, 200)},
     "consensus.tally_json": {"args": _round, "GET": (SIGN_IN, 404, 200)},
-    # The project manager closes the round (it has no positions: no quorum).
-    "consensus.close": {"args": _round, "POST": (SIGN_IN, 404, 302)},
+    # Closing asks for confirmation first; before the closing time an empty reason is bad
+    # input (400) and nothing is closed.
+    "consensus.confirm_close": {"args": _round, "GET": (SIGN_IN, 404, 200)},
+    "consensus.close": {"args": _round, "POST": (SIGN_IN, 404, 400)},
     "consensus.remind": {"args": _round, "POST": (SIGN_IN, 404, 302)},
     "consensus.diff": {"args": _proposal, "GET": (SIGN_IN, 404, 200)},
     "consensus.decision": {"args": _decided, "GET": (SIGN_IN, 404, 200)},
@@ -78,7 +80,7 @@ def populate(world: dict) -> None:
     decided = make_proposal(group, world["admin"])
     decided_round = make_round(decided, world["admin"])
     services.record_position(decided_round, world["other"], Stance.agree)
-    services.close_round(world["admin"], decided_round)
+    services.close_round(world["admin"], decided_round, reason="Agreed in the meeting.")
     world["consensus_decided"] = decided
     world["consensus_organisation"] = make_organisation()
     world["consensus_comment"] = services.add_comment(world["admin"], proposal, "Eerste *reactie*")

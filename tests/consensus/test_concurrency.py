@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.consensus import services
-from app.consensus.models import Position, Round, Stance
+from app.consensus.models import Position, PositionChange, Round, Stance
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from tests.factories import make_proposal, make_round
@@ -114,7 +114,9 @@ def test_two_moderators_closing_at_once_produce_one_outcome(app, admin):
 
     def close(index: int):
         actor = db.session.get(User, closers[index % 2])
-        return services.close_round(actor, db.session.get(Round, round_id))
+        return services.close_round(
+            actor, db.session.get(Round, round_id), reason="Agreed in the meeting."
+        )
 
     results = run_at_once(app, 6, close)
     outcomes = [r for r in results if not isinstance(r, Exception)]
@@ -130,7 +132,11 @@ def test_two_moderators_closing_through_the_pages(app, admin):
     w, proposal, round_ = open_world(2)
     clients = [signed_in(app, w.moderator), signed_in(app, admin)]
     path = url(proposal, round_, "close")
-    results = run_at_once(app, 2, lambda i: clients[i].post(path).status_code)
+    results = run_at_once(
+        app,
+        2,
+        lambda i: clients[i].post(path, data={"reason": "Agreed in the meeting."}).status_code,
+    )
     assert sorted(results) == [302, 409]
     db.session.expire_all()
     assert db.session.get(Round, round_.id).outcome is not None
@@ -154,3 +160,61 @@ def test_representative_and_deputy_at_once_give_one_position(app):
     db.session.expire_all()
     rows = db.session.scalars(sa.select(Position).where(Position.round_id == round_id)).all()
     assert len(rows) == 1 and rows[0].organisation_id == w.organisations[0].id
+
+
+def _answer_while_closing(app, voters: int) -> None:
+    """`voters` members post their position while the moderator confirms the close, all
+    released at once through the HTTP layer; then checks that nothing was lost."""
+    w, proposal, round_ = open_world(voters)
+    for i, person in enumerate(w.voters):
+        person.locale = "de" if i % 2 else "nl"
+    db.session.commit()
+    round_id = round_.id
+    clients = [signed_in(app, person) for person in w.voters]
+    clients.append(signed_in(app, w.moderator))
+    position_path = url(proposal, round_, "position")
+    close_path = url(proposal, round_, "close")
+
+    def act(index: int):
+        if index == voters:
+            response = clients[index].post(close_path, data={"reason": "Agreed in the meeting."})
+        else:
+            response = clients[index].post(position_path, data={"stance": "agree"})
+        return response.status_code, response.get_data(as_text=True)
+
+    results = run_at_once(app, voters + 1, act)
+    *answers, (close_status, _) = results
+    assert close_status == 302, results[-1]
+    statuses = Counter(status for status, _ in answers)
+    assert set(statuses) <= {302, 409}, statuses
+    recorded = {w.memberships[i].id for i, (status, _) in enumerate(answers) if status == 302}
+    db.session.expire_all()
+    round_ = db.session.get(Round, round_id)
+    stored = set(
+        db.session.scalars(sa.select(Position.membership_id).where(Position.round_id == round_id))
+    )
+    # Everyone who was told "recorded" is in the tally; nobody else is stored anywhere.
+    assert stored == recorded
+    assert sum(round_.tally.values()) == len(recorded) == round_.tally.get("agree", 0)
+    changes = sa.select(sa.func.count(PositionChange.id)).where(PositionChange.round_id == round_id)
+    assert db.session.scalar(changes) == len(recorded)
+    # Those who came too late were told so in their own language.
+    for i, (status, body) in enumerate(answers):
+        if status == 409:
+            expected = (
+                "Diese Runde ist beendet"
+                if w.voters[i].locale == "de"
+                else "Deze ronde is gesloten"
+            )
+            assert expected in body
+    # The decision record shows exactly the stored positions.
+    if round_.outcome is not None and proposal.is_decided:
+        record = clients[-1].get(f"/consensus/proposals/{proposal.id}/decision")
+        assert f'data-tally="answered">{len(recorded)}<' in record.get_data(as_text=True)
+
+
+def test_200_members_answer_while_the_moderator_closes(app, monkeypatch):
+    # 201 people sign in from one address here: lift the login limit for this test.
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN", "100000/minute")
+    for _ in range(5):
+        _answer_while_closing(app, 200)

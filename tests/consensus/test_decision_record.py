@@ -18,7 +18,7 @@ def decided(w, visibility):
     round_ = make_round(proposal, w.moderator, visibility=visibility)
     services.record_position(round_, w.voters[0], Stance.agree_with_reservations, "Mits coach.")
     services.record_position(round_, w.voters[1], Stance.agree)
-    services.close_round(w.moderator, round_)
+    services.close_round(w.moderator, round_, reason="Agreed in the meeting.")
     db.session.commit()
     return proposal
 

@@ -65,7 +65,9 @@ def test_per_institution_mails_go_to_representatives_and_deputies():
     assert set(mails("consensus.round_opened")) == people  # not the bystander
     services.record_position(round_, w.deputies[0], Stance.agree)
     services.record_position(round_, w.representatives[1], Stance.agree)
-    services.close_round(w.moderator, round_, now=datetime(2030, 6, 2, tzinfo=UTC))
+    services.close_round(
+        w.moderator, round_, reason="Agreed in the meeting.", now=datetime(2030, 6, 2, tzinfo=UTC)
+    )
     outcome = mails("consensus.outcome")
     assert set(outcome) == people
     assert f"/consensus/proposals/{round_.proposal_id}/decision" in outcome[w.deputies[1].email]
@@ -76,7 +78,7 @@ def test_outcome_mail_once_per_person_and_event():
     round_ = make_round(make_proposal(w.group, w.moderator), w.moderator)
     services.record_position(round_, w.voters[0], Stance.object, "Nee.")
     services.record_position(round_, w.voters[1], Stance.agree)
-    services.close_round(w.moderator, round_)
+    services.close_round(w.moderator, round_, reason="Agreed in the meeting.")
     sent = mails("consensus.outcome")
     assert set(sent) == {p.email for p in w.voters}
     assert "Outcome: Objections." in sent[w.voters[1].email]
@@ -84,7 +86,7 @@ def test_outcome_mail_once_per_person_and_event():
     assert "/decision" not in sent[w.voters[1].email]
     # A second close is refused and sends nothing more.
     with pytest.raises(services.RoundClosed):
-        services.close_round(w.moderator, round_)
+        services.close_round(w.moderator, round_, reason="Agreed in the meeting.")
     assert len(mails("consensus.outcome")) == 2
 
 

@@ -14,7 +14,7 @@ from app.consensus.services import compute_outcome
 from app.core.audit import AuditEntry
 from app.core.database import utcnow
 from app.extensions import db
-from app.groups.models import Role
+from app.groups.models import Membership, Role
 from app.mail.models import OutboxMessage
 from tests.factories import make_membership, make_proposal, make_round, make_user
 
@@ -113,7 +113,7 @@ def test_position_changes_until_close_and_not_after():
     services.record_position(round_, w.voters[0], Stance.agree)
     positions = db.session.scalars(sa.select(Position)).all()
     assert [p.stance for p in positions] == [Stance.agree]
-    services.close_round(w.moderator, round_)
+    services.close_round(w.moderator, round_, reason="Agreed in the meeting.")
     with pytest.raises(services.RoundClosed):
         services.record_position(round_, w.voters[0], Stance.object, "Toch niet.")
 
@@ -132,7 +132,7 @@ def test_observer_non_member_and_moderator_refused():
             services.record_position(round_, person, Stance.agree)
     # The moderator stays out even when made a voting member in that role.
     membership = db.session.scalar(
-        sa.select(services.Membership).where(services.Membership.user_id == w.moderator.id)
+        sa.select(Membership).where(Membership.user_id == w.moderator.id)
     )
     membership.is_voting = True
     with pytest.raises(services.NotAVotingMember):
@@ -143,12 +143,15 @@ def test_close_computes_outcome_and_decides():
     w, round_ = _round(voters=3)
     for person in w.voters[:2]:
         services.record_position(round_, person, Stance.agree)
-    assert services.close_round(w.moderator, round_) == Outcome.consensus
+    assert (
+        services.close_round(w.moderator, round_, reason="Agreed in the meeting.")
+        == Outcome.consensus
+    )
     assert round_.tally["agree"] == 2
     assert round_.closed_by_id == w.moderator.id
     assert round_.proposal.status == ProposalStatus.decided
     with pytest.raises(services.RoundClosed):
-        services.close_round(w.moderator, round_)
+        services.close_round(w.moderator, round_, reason="Agreed in the meeting.")
     with pytest.raises(services.ProposalDecided):
         services.revise_proposal(w.moderator, round_.proposal, text_nl="x", text_de="y")
 
@@ -157,7 +160,10 @@ def test_after_objections_the_moderator_revises_and_opens_the_next_round():
     w, round_ = _round(voters=3)
     services.record_position(round_, w.voters[0], Stance.object, "Segregatie.")
     services.record_position(round_, w.voters[1], Stance.agree)
-    assert services.close_round(w.moderator, round_) == Outcome.objections
+    assert (
+        services.close_round(w.moderator, round_, reason="Agreed in the meeting.")
+        == Outcome.objections
+    )
     proposal = round_.proposal
     assert proposal.status == ProposalStatus.open
     version = services.revise_proposal(
@@ -242,7 +248,7 @@ def test_hidden_tally_until_closed():
     assert as_member["tally_hidden"] is True
     assert "tally" not in as_member and "objections" not in as_member
     assert "tally" in services.round_view(round_, w.moderator, is_moderator=True).as_json()
-    services.close_round(w.moderator, round_)
+    services.close_round(w.moderator, round_, reason="Agreed in the meeting.")
     after = services.round_view(round_, w.voters[1], is_moderator=False).as_json()
     assert after["tally"]["object"] == 1
 

@@ -68,7 +68,11 @@ def test_moderator_runs_a_round_to_consensus(page, browser, base_url, assert_acc
 
     page.get_by_role("link", name="Back to the dashboard").click()
     expect(page.get_by_role("main")).to_contain_text("Only with a neighbourhood coach.")
-    page.get_by_role("button", name="Close the round now").click()
+    page.get_by_role("link", name="Close the round now").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Close round 1?")
+    assert_accessible(page)
+    page.get_by_label("Why close the round now?").fill("Everyone has answered.")
+    page.get_by_role("button", name="Yes, close the round now").click()
     expect(page.get_by_role("status")).to_contain_text("Round 1 is closed: Consensus.")
     assert_accessible(page)
 
@@ -118,4 +122,68 @@ def test_representative_names_a_deputy_and_the_deputy_answers(
     page.get_by_role("button", name="Record my position").click()
     expect(page.get_by_role("status")).to_contain_text("Your position has been recorded.")
     expect(page.get_by_role("main")).to_contain_text(f"{w.representatives[0].name} answered:")
+    assert_accessible(page)
+
+
+def test_projected_view_updates_itself_when_a_member_answers(
+    page, browser, base_url, assert_accessible
+):
+    """The room's view follows a member answering in another browser within 3 seconds,
+    without a reload, and stays axe-clean at 1920×1080 and on a 1024×768 beamer."""
+    import time
+
+    from tests.factories import make_round
+
+    group = make_group(slug="xenia-live", name_en="Xenia — Live")
+    moderator = make_user(email="live-moderator@example.org", name="Jürgen Moderator")
+    make_membership(group, moderator, role=Role.moderator, is_voting=False)
+    member = make_user(email="live-member@example.org", name="Fatma Yıldız", locale="en")
+    make_membership(group, member, role=Role.member, organisation=make_organisation())
+    second = make_user(email="live-second@example.org", name="Gerrit Nijhuis")
+    make_membership(group, second, role=Role.member, organisation=make_organisation())
+    proposal = make_proposal(group, moderator, title="Housing newcomers live")
+    round_ = make_round(proposal, moderator)
+    db.session.commit()
+
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    sign_in(page, "live-moderator@example.org")
+    page.goto(f"/consensus/proposals/{proposal.id}/rounds/{round_.id}/projected")
+    expect(page.locator('[data-tally="answered"]')).to_contain_text("0 of 2 voting members")
+    assert_accessible(page)
+    page.set_viewport_size({"width": 1024, "height": 768})
+    assert_accessible(page)
+    marker = page.evaluate("() => (window.nbMarker = Math.random())")
+
+    other = browser.new_context(base_url=base_url, locale="en-GB")
+    member_page = other.new_page()
+    sign_in(member_page, "live-member@example.org")
+    member_page.goto(f"/consensus/proposals/{proposal.id}")
+    member_page.get_by_label("Object").check()
+    member_page.get_by_label("Reason").fill("Not without a coach.")
+    member_page.get_by_role("button", name="Record my position").click()
+    recorded_at = time.monotonic()
+    expect(member_page.get_by_role("status")).to_contain_text("Your position has been recorded.")
+    other.close()
+
+    expect(page.locator('[data-tally="object"]')).to_have_text("1", timeout=3000)
+    assert time.monotonic() - recorded_at < 3
+    expect(page.locator('[data-tally="answered"]')).to_contain_text("1 of 2 voting members")
+    # Updated in place: the same document, not a reload.
+    assert page.evaluate("() => window.nbMarker") == marker
+    assert_accessible(page)
+
+    # The moderator's dashboard follows the second member the same way.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Back to the dashboard").click()
+    expect(page.get_by_role("main")).to_contain_text("Not without a coach.")
+    third = browser.new_context(base_url=base_url, locale="en-GB")
+    second_page = third.new_page()
+    sign_in(second_page, "live-second@example.org")
+    second_page.goto(f"/consensus/proposals/{proposal.id}")
+    second_page.get_by_label("Agree", exact=True).check()
+    second_page.get_by_role("button", name="Record my position").click()
+    expect(second_page.get_by_role("status")).to_contain_text("Your position has been recorded.")
+    third.close()
+    expect(page.locator('#live-positions [data-tally="agree"]')).to_have_text("1", timeout=3000)
+    expect(page.locator("#live-positions")).to_contain_text("Everyone has answered.")
     assert_accessible(page)

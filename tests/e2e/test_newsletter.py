@@ -96,7 +96,10 @@ def test_the_project_manager_previews_an_edition_and_follows_the_send(page, asse
     page.get_by_role("button", name="Send the test").click()
     expect(page.get_by_role("status")).to_contain_text("has been sent to anke@example.org")
 
-    page.get_by_role("button", name="Send to 3 confirmed subscribers").click()
+    page.get_by_role("link", name="Send to 3 confirmed subscribers").click()
+    expect(page.get_by_role("main")).to_contain_text("to 3 confirmed subscribers in")
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, send to 3 subscribers").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sending 2026 Q4")
     expect(page.locator("[data-count='total']")).to_have_text("3")
     assert_accessible(page)

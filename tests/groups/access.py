@@ -26,13 +26,19 @@ ACCESS = {
     "groups.create": {"GET": (SIGN_IN, 403, 200), "POST": (SIGN_IN, 403, 400)},
     "groups.edit": {"args": _private, "GET": (SIGN_IN, 403, 200), "POST": (SIGN_IN, 403, 400)},
     "groups.show": {"args": _private, "GET": (404, 404, 200)},
-    "groups.next_phase": {"args": _private, "POST": (SIGN_IN, 404, 302)},
+    # Without `confirmed` the project manager gets the confirmation step (200).
+    "groups.next_phase": {"args": _private, "POST": (SIGN_IN, 404, 200)},
     "groups.manage": {"args": _private, "GET": (SIGN_IN, 404, 200)},
     # The admin's empty form is bad input: 400 with the form's messages.
     "groups.add_member": {"args": _private, "POST": (SIGN_IN, 404, 400)},
     "groups.change_role": {
         "args": lambda w: _private(w, membership_id=w["private_membership"].id),
         "POST": (SIGN_IN, 404, 400),
+    },
+    # An empty form clears the term.
+    "groups.set_term": {
+        "args": lambda w: _private(w, membership_id=w["private_membership"].id),
+        "POST": (SIGN_IN, 404, 302),
     },
     "groups.end_membership": {
         "args": lambda w: _private(w, membership_id=w["private_membership"].id),

@@ -166,8 +166,17 @@ def test_moderator_adds_a_member_and_moves_the_phase(app, xenia, moderator):
     assert membership.organisation_id == housing.id
     assert membership.can_vote
 
+    # Moving on asks first (without JavaScript too), stating what will happen.
+    confirm = client.post("/groups/xenia/phase", data={"note": "Start of mediation"})
+    assert confirm.status_code == 200
+    text = confirm.get_data(as_text=True)
+    assert "Move to the phase “Mediation”?" in text and "This cannot be undone" in text
+    db.session.refresh(xenia)
+    assert xenia.phase == Phase.information_input
     response = client.post(
-        "/groups/xenia/phase", data={"note": "Start of mediation"}, follow_redirects=True
+        "/groups/xenia/phase",
+        data={"note": "Start of mediation", "confirmed": "yes"},
+        follow_redirects=True,
     )
     assert "The group is now in the phase “Mediation”." in response.get_data(as_text=True)
     db.session.refresh(xenia)

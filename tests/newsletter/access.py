@@ -50,6 +50,7 @@ ACCESS: dict = {
         "GET": ADMIN_PAGE,
     },
     "newsletter.send_test": {"args": _edition("newsletter_draft"), "POST": (SIGN_IN, 403, 400)},
+    "newsletter.confirm_send": {"args": _edition("newsletter_draft"), "GET": ADMIN_PAGE},
     "newsletter.send_edition": {
         "args": _edition("newsletter_draft"),
         "POST": (SIGN_IN, 403, 302),

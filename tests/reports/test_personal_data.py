@@ -61,7 +61,7 @@ def story(admin):
     consensus.record_position(round_, zoe, Stance.agree_with_reservations, "Nur mit Dolmetschern")
     consensus.record_position(round_, otto, Stance.agree_with_reservations, "Otto's bedenking")
     consensus.add_comment(zoe, proposal, "Ich bringe Kaffee mit.")
-    consensus.close_round(admin, round_)
+    consensus.close_round(admin, round_, reason="Agreed in the meeting.")
     past = make_meeting(group, start=utcnow() - timedelta(days=30))
     for person in (zoe, otto):
         db.session.add(Invitation(meeting=past, user=person, attendance=Attendance.present))

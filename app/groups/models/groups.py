@@ -93,6 +93,9 @@ class WorkingGroup(db.Model):
     # Consensus rounds count one position per represented organisation, given by its
     # representative or their deputy (app.consensus.models.Representation).
     decides_per_institution: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The lowest quorum a moderator may set for a round, as a number of voting members (or
+    # organisations); None: a simple majority of them.
+    quorum_floor: Mapped[int | None] = mapped_column()
     phase: Mapped[Phase] = mapped_column(
         sa.Enum(Phase, native_enum=False, length=20),
         default=Phase.information_input,
@@ -134,7 +137,7 @@ class WorkingGroup(db.Model):
         stmt = sa.select(Membership.role).where(
             Membership.group_id == self.id,
             Membership.user_id == user.id,
-            Membership.left_on.is_(None),
+            Membership.current(),
         )
         return db.session.scalar(stmt)
 

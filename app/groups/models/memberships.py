@@ -1,6 +1,7 @@
 import enum
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -12,6 +13,11 @@ from .groups import WorkingGroup
 if TYPE_CHECKING:
     from ...auth.models import User
     from ...partners.models import Organisation
+
+
+def local_today() -> date:
+    """The date in the project's time zone (Münster and Enschede share it)."""
+    return datetime.now(ZoneInfo("Europe/Berlin")).date()
 
 
 class Role(enum.Enum):
@@ -62,6 +68,9 @@ class Membership(db.Model):
     is_voting: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     joined_on: Mapped[date] = mapped_column(sa.Date)
     left_on: Mapped[date | None] = mapped_column(sa.Date)
+    # The last day of a membership for a term; after it the voting right lapses and the
+    # person shows as a former member.
+    term_ends_on: Mapped[date | None] = mapped_column(sa.Date)
 
     group: Mapped[WorkingGroup] = relationship(back_populates="memberships")
     user: Mapped["User"] = relationship()
@@ -84,8 +93,28 @@ class Membership(db.Model):
         return f"<Membership {self.group_id}:{self.user_id} {self.role.name}>"
 
     @property
+    def has_term_ended(self) -> bool:
+        return self.term_ends_on is not None and local_today() >= self.term_ends_on
+
+    @property
     def is_active(self) -> bool:
-        return self.left_on is None
+        """Not ended, and its term (if any) has not run out: from the term's end date on,
+        the person no longer votes and shows as a former member."""
+        return self.left_on is None and not self.has_term_ended
+
+    @property
+    def ended_on(self) -> date | None:
+        if self.left_on is not None:
+            return self.left_on
+        return self.term_ends_on if self.has_term_ended else None
+
+    @classmethod
+    def current(cls, on: date | None = None):
+        """SQL: the membership is active on `on` (today by default), as `is_active`."""
+        on = on or local_today()
+        return sa.and_(
+            cls.left_on.is_(None), sa.or_(cls.term_ends_on.is_(None), cls.term_ends_on > on)
+        )
 
     @property
     def can_vote(self) -> bool:
