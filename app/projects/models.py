@@ -203,7 +203,7 @@ class QuarterlyReport(db.Model):
     quarter: Mapped[int]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     corrects_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("quarterly_reports.id", ondelete="RESTRICT")
+        sa.ForeignKey("quarterly_reports.id", ondelete="SET NULL")
     )
     status: Mapped[ReportStatus] = mapped_column(
         sa.Enum(ReportStatus, native_enum=False, length=12),

@@ -95,7 +95,7 @@ def upgrade():
     sa.Column('edition_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('quarter BETWEEN 1 AND 4', name=op.f('ck_quarterly_reports_quarter_1_to_4')),
     sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_quarterly_reports_approved_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['corrects_id'], ['quarterly_reports.id'], name=op.f('fk_quarterly_reports_corrects_id_quarterly_reports'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['corrects_id'], ['quarterly_reports.id'], name=op.f('fk_quarterly_reports_corrects_id_quarterly_reports'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['edition_id'], ['newsletter_editions.id'], name=op.f('fk_quarterly_reports_edition_id_newsletter_editions'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_quarterly_reports_project_id_projects'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quarterly_reports')),
