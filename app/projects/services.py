@@ -90,18 +90,11 @@ def current_project(day: date | None = None) -> Project | None:
     """The project running on `day` (today), else the one that started last: its funding
     is acknowledged on the public pages and documents."""
     day = day or today()
-    running = db.session.scalars(
-        sa.select(Project)
-        .where(Project.starts_on <= day, Project.ends_on >= day)
-        .order_by(Project.starts_on.desc(), Project.id.desc())
-        .limit(1)
-    ).first()
-    if running is not None:
-        return running
+    is_running = sa.case((Project.ends_on >= day, 0), else_=1)
     return db.session.scalars(
         sa.select(Project)
         .where(Project.starts_on <= day)
-        .order_by(Project.starts_on.desc(), Project.id.desc())
+        .order_by(is_running, Project.starts_on.desc(), Project.id.desc())
         .limit(1)
     ).first()
 

@@ -333,11 +333,15 @@ def comment(report_id: int):
 
 
 def _quarter(project: Project):
-    """The (year, quarter) asked for, else the project's last quarter; its period."""
+    """The (year, quarter) asked for, else today's (or the project's last); its period."""
     quarters = services.project_quarters(project)
+    today = services.today()
+    default = (today.year, (today.month - 1) // 3 + 1)
+    if default not in quarters:
+        default = quarters[-1]
     try:
-        year = int(request.args.get("year") or quarters[-1][0])
-        quarter = int(request.args.get("quarter") or quarters[-1][1])
+        year = int(request.args.get("year") or default[0])
+        quarter = int(request.args.get("quarter") or default[1])
     except ValueError:
         raise services.QuarterOutsideProject() from None
     if (year, quarter) not in quarters:

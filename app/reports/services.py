@@ -307,9 +307,9 @@ def gender_title(gender: Gender) -> str:
 
 
 SUPPRESSION_RULE = _l(
-    'Counts of 1 to 4 people are shown as "< 5". Where a row or column total would let '
-    "such a count be worked out, one more count of at least 5 in that row or column is shown "
-    'as "hidden". Every country and every gender keeps its row.'
+    'Counts below 5, zero included, are shown as "< 5". Where the row and column totals '
+    "would still let such a count be worked out, a further count of 5 or more is shown as "
+    '"hidden". Every country and every gender keeps its row.'
 )
 PARTICIPANTS_NOTE = _l(
     "People present at a meeting of the period, registered for a work visit starting in it "

@@ -176,7 +176,7 @@ def test_the_report_views_walk_the_whole_way(admin_client, quarter):
     assert "<h1>Kwartaal</h1>" in html and "<script>alert" not in html
     # Approved: the narrative can no longer change.
     response = admin_client.post(
-        f"/projects/reports/{report_id}/narrative", data={"narrative_nl": "Anders"}
+        f"/projects/reports/{report_id}/narrative?lang=en", data={"narrative_nl": "Anders"}
     )
     assert response.status_code == 409
     assert "An approved report cannot be changed" in response.get_data(as_text=True)
