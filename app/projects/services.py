@@ -14,6 +14,7 @@ from ..consensus.models import Proposal, Round
 from ..core.audit import record_audit
 from ..core.database import utcnow
 from ..core.errors import DomainError
+from ..core.urls import external_url
 from ..extensions import db
 from ..groups.models import GroupKind, GroupPhase, Membership, WorkingGroup
 from ..meetings.models import LOCAL_ZONE
@@ -240,13 +241,38 @@ def update_narrative(actor, report: QuarterlyReport, **texts: str) -> None:
     record_audit(actor, "projects.update_report", report)
 
 
-def circulate_report(actor, report: QuarterlyReport) -> None:
+def circulate_report(actor, report: QuarterlyReport) -> int:
+    """Opens the report to the steering group's comments and mails each member the link
+    (in their language); returns how many were told."""
+    from ..auth.models import User
+    from ..mail.services import queue_template_mail
+
     if report.status is not ReportStatus.draft:
         raise ReportNotDraft()
     report.status = ReportStatus.circulated
     report.circulated_at = utcnow()
     db.session.flush()
     record_audit(actor, "projects.circulate_report", report)
+    members = db.session.scalars(
+        sa.select(User)
+        .where(User.id.in_(steering_members(report.project)), User.is_active)
+        .order_by(User.id)
+    ).all()
+    link = external_url("projects.report", report_id=report.id)
+    for person in members:
+        locale = person.locale or "nl"
+        queue_template_mail(
+            "projects/emails/circulated",
+            to=(person.name, person.email),
+            locale=locale,
+            subject=_l("Progress report %(quarter)s for your comments", quarter=report.label),
+            category="projects.circulated",
+            person=person,
+            report=report,
+            locale_code=locale,
+            link=link,
+        )
+    return len(members)
 
 
 def approve_report(actor, report: QuarterlyReport) -> None:

@@ -3,11 +3,14 @@ the acknowledgement on public pages, the emblem cleaned and served safely, and w
 what with a report."""
 
 from datetime import date
+from email import message_from_bytes, policy
 
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.groups.models import GroupKind
+from app.mail.models import OutboxMessage
 from app.partners.models import Country
 from app.projects import services
 from app.projects.emblem import InvalidEmblem, clean_svg
@@ -223,8 +226,15 @@ def test_steering_members_read_and_comment_but_do_not_edit(app, two_projects):
     assert login(other, outsider.email).status_code == 302
 
     assert reader.get(f"/projects/reports/{report.id}").status_code == 403  # still a draft
-    services.circulate_report(None, report)
+    assert services.circulate_report(None, report) == 1
     db.session.commit()
+    # The steering group is told, each member in their language, with the link.
+    mail = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.category == "projects.circulated")
+    ).one()
+    assert mail.recipient == "voorzitter@example.org"
+    body = message_from_bytes(mail.raw, policy=policy.default).get_body(("plain",))
+    assert f"/projects/reports/{report.id}" in body.get_content()
     assert reader.get(f"/projects/reports/{report.id}").status_code == 200
     assert other.get(f"/projects/reports/{report.id}").status_code == 403
     response = reader.post(f"/projects/reports/{report.id}/comments", data={"body": "Akkoord."})
