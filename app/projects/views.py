@@ -8,6 +8,7 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload, undefer
 from wtforms import SelectChoice
 
@@ -29,7 +30,12 @@ from .models import REPORT_LANGUAGES, Project, QuarterlyReport
 def funding_project() -> Project | None:
     """The project whose funding the public pages acknowledge (once per request)."""
     if "funding_project" not in g:
-        g.funding_project = services.current_project()
+        try:
+            g.funding_project = services.current_project()
+        except SQLAlchemyError:
+            # An error page rendered after a failed query must not fail on its footer.
+            db.session.rollback()
+            g.funding_project = None
     return g.funding_project
 
 
