@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from ..groups.forms import lower, strip
+from .services import BadPhases, parse_phases
 
 RESERVED_SLUGS = frozenset({"new", "reports"})
 
@@ -64,6 +65,14 @@ class ProjectForm(FlaskForm):
             "Their meetings and rounds belong to the project. None chosen: every group's. Hold Ctrl or Cmd to choose several."
         ),
     )
+    phase_lines = TextAreaField(
+        _l("Phases"),
+        filters=[strip],
+        validators=[Length(max=5000)],
+        description=_l(
+            "One per line: first day, last day, Dutch name | German name. For example: 2008-09-01 2009-06-30 Analyse en start | Analyse und Start"
+        ),
+    )
     acknowledgement_nl = TextAreaField(
         _l("Funding acknowledgement in Dutch"), filters=[strip], validators=[Length(max=2000)]
     )
@@ -85,6 +94,17 @@ class ProjectForm(FlaskForm):
             ok = False
         if ok and self.ends_on.data < self.starts_on.data:
             self.ends_on.errors.append(_l("The project cannot end before it starts."))
+            ok = False
+        try:
+            phases = parse_phases(self.phase_lines.data)
+        except BadPhases as error:
+            self.phase_lines.errors.append(error.message)
+            return False
+        if ok and any(
+            first < self.starts_on.data or last > self.ends_on.data
+            for first, last, _nl, _de in phases
+        ):
+            self.phase_lines.errors.append(_l("Every phase must lie within the running time."))
             ok = False
         return ok
 

@@ -2,6 +2,7 @@
 acknowledgement the public sees, and the quarterly progress report's life (draft ->
 circulated -> approved, corrections as new versions, the newsletter edition made from it)."""
 
+import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from .models import (
     PartnerRole,
     Project,
     ProjectPartner,
+    ProjectPhase,
     QuarterlyReport,
     ReportComment,
     ReportStatus,
@@ -81,6 +83,47 @@ class EmptyComment(DomainError):
 
 
 # --- projects --------------------------------------------------------------------------------
+
+PHASE_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(\d{4}-\d{2}-\d{2})\s+(\S.*)$")
+
+
+class BadPhases(DomainError):
+    status_code = 400
+    message = _l(
+        "Write each phase on its own line: first day, last day and name, for example "
+        "“2008-09-01 2009-06-30 Analyse en start | Analyse und Start”."
+    )
+
+
+def parse_phases(text: str) -> list[tuple[date, date, str, str]]:
+    """(first day, last day, Dutch name, German name) for each non-empty line of
+    "YYYY-MM-DD YYYY-MM-DD Dutch name | German name"; raises BadPhases."""
+    phases = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        match = PHASE_LINE.match(line)
+        if not match:
+            raise BadPhases()
+        try:
+            first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
+        except ValueError as error:
+            raise BadPhases() from error
+        if last < first:
+            raise BadPhases()
+        name_nl, _bar, name_de = (part.strip() for part in match[3].partition("|"))
+        if not name_nl or len(name_nl) > 200 or len(name_de) > 200:
+            raise BadPhases()
+        phases.append((first, last, name_nl, name_de))
+    return sorted(phases)
+
+
+def phases_text(project: Project) -> str:
+    return "\n".join(
+        f"{p.starts_on} {p.ends_on} {p.name_nl}" + (f" | {p.name_de}" if p.name_de else "")
+        for p in project.phases
+    )
 
 
 def today() -> date:
@@ -163,6 +206,16 @@ def save_project(actor, project: Project | None, data: dict, emblem: bytes | Non
         ProjectPartner(organisation_id=organisation_id, role=role)
         for organisation_id, role in wanted.items()
     ]
+    wanted_phases = [
+        (first, last, name_nl, name_de)
+        for first, last, name_nl, name_de in parse_phases(data.get("phase_lines") or "")
+    ]
+    current = [(p.starts_on, p.ends_on, p.name_nl, p.name_de) for p in project.phases]
+    if wanted_phases != current:
+        project.phases = [
+            ProjectPhase(starts_on=first, ends_on=last, name_nl=name_nl, name_de=name_de)
+            for first, last, name_nl, name_de in wanted_phases
+        ]
     if emblem:
         project.emblem_svg = clean_svg(emblem)
         project.emblem_updated_at = utcnow()

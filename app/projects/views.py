@@ -134,6 +134,7 @@ def _project_form(project: Project | None) -> ProjectForm:
         form.lead_partner_id.data = lead[0].organisation_id if lead else 0
         form.partner_ids.data = [p.organisation_id for p in project.partners if p not in lead]
         form.group_ids.data = [group.id for group in project.groups]
+        form.phase_lines.data = services.phases_text(project)
     return form
 
 

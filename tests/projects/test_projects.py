@@ -186,6 +186,8 @@ def test_the_project_form_saves_partners_and_groups(admin_client, two_projects):
             "partner_ids": [str(two_projects["muenster"].id), str(two_projects["almelo"].id)],
             "group_ids": [str(two_projects["kerngroep"].id)],
             "acknowledgement_nl": "Met steun van INTERREG.",
+            "phase_lines": "2027-01-01 2027-12-31 Uitvoering | Umsetzung\n\n"
+            "2026-01-01 2026-12-31 Analyse",
         },
     )
     assert response.status_code == 302
@@ -196,6 +198,33 @@ def test_the_project_form_saves_partners_and_groups(admin_client, two_projects):
         ("Stadt Münster", PartnerRole.partner),
     }
     assert project.groups == [two_projects["kerngroep"]]
+    assert [(p.starts_on.year, p.name_nl, p.name_de) for p in project.phases] == [
+        (2026, "Analyse", ""),
+        (2027, "Uitvoering", "Umsetzung"),
+    ]
+    html = admin_client.get("/projects/nieuw-project/edit").get_data(as_text=True)
+    assert "2027-01-01 2027-12-31 Uitvoering | Umsetzung" in html
+    for lines, message in [
+        ("2026-01-01 Analyse", "Write each phase on its own line"),
+        ("2026-02-30 2026-03-01 Analyse", "Write each phase on its own line"),
+        ("2026-03-01 2026-02-01 Analyse", "Write each phase on its own line"),
+        ("2025-01-01 2026-02-01 Analyse", "within the running time"),
+    ]:
+        response = admin_client.post(
+            "/projects/nieuw-project/edit",
+            data={
+                "slug": "nieuw-project",
+                "title_nl": "Nieuw project",
+                "starts_on": "2026-01-01",
+                "ends_on": "2027-12-31",
+                "lead_partner_id": "0",
+                "phase_lines": lines,
+            },
+        )
+        assert response.status_code == 400, lines
+        assert message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(project.phases) == 2
     response = admin_client.post(
         "/projects/new",
         data={
