@@ -116,7 +116,7 @@ def test_the_pdf_carries_the_acknowledgement_and_the_emblem(admin_client, report
 
     report.project.emblem_svg = clean_svg(
         b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
-        b'<rect width="10" height="10" fill="#039"/></svg>'
+        b'<rect width="10" height="10" fill="#123456"/></svg>'
     )
     report.project.emblem_updated_at = utcnow()
     services.circulate_report(admin, report)
@@ -130,8 +130,8 @@ def test_the_pdf_carries_the_acknowledgement_and_the_emblem(admin_client, report
         pdf_text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
         assert " ".join(text.split()) in pdf_text
         assert "2025 Q2" in pdf_text
-        # The emblem is drawn as an image or vector form on the last page.
-        assert reader.pages[-1].get("/Resources") is not None
+        # The emblem is drawn: its colour #123456 is filled on the last page.
+        assert b"0.070588 0.203922 0.337255 rg" in reader.pages[-1].get_contents().get_data()
 
 
 def test_make_this_the_newsletter_edition_writes_one_per_language(report, admin):
