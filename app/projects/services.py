@@ -22,7 +22,7 @@ from ..meetings.models import LOCAL_ZONE
 from ..newsletter import services as newsletter_services
 from ..partners.models import Organisation
 from ..reports import services as indicators
-from ..visits.models import Visit, VisitPoint, VisitStatus
+from ..visits.models import Visit, VisitStatus
 from .emblem import clean_svg
 from .models import (
     REPORT_LANGUAGES,
@@ -492,9 +492,7 @@ def compile_contents(project: Project, period: indicators.Period, lang: str) -> 
                     "host": visit.organisation.name,
                     "starts_on": _date(visit.starts_on),
                     "points": [
-                        {"kind": point.kind.title, "text": point.text}
-                        for point in visit.points
-                        if isinstance(point, VisitPoint)
+                        {"kind": point.kind.title, "text": point.text} for point in visit.points
                     ],
                 }
                 for visit in visits
