@@ -29,7 +29,7 @@ class ProjectForm(FlaskForm):
             ),
         ],
         filters=[strip, lower],
-        description=_l("Part of the project’s address: /projects/<web address>."),
+        description=_l("The part of the project’s address after /projects/."),
     )
     title_nl = StringField(
         _l("Title in Dutch"), validators=[DataRequired(), Length(max=300)], filters=[strip]
