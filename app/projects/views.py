@@ -4,7 +4,17 @@ steering group members read and comment once a report is circulated)."""
 import base64
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -28,7 +38,10 @@ from .models import REPORT_LANGUAGES, Project, QuarterlyReport
 
 @bp.app_template_global()
 def funding_project() -> Project | None:
-    """The project whose funding the public pages acknowledge (once per request)."""
+    """The project whose funding the public pages acknowledge (once per request; the mail
+    worker lives in one long application context, so it asks each time)."""
+    if not has_request_context():
+        return services.current_project()
     if "funding_project" not in g:
         try:
             g.funding_project = services.current_project()
