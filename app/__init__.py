@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .meetings import bp as meetings_bp
     from .newsletter import bp as newsletter_bp
     from .partners import bp as partners_bp
+    from .projects import bp as projects_bp
     from .reports import bp as reports_bp
     from .visits import bp as visits_bp
 
@@ -82,6 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
         newsletter_bp,
         reports_bp,
         visits_bp,
+        projects_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -13,6 +13,7 @@ from tests.groups import access as groups_access
 from tests.meetings import access as meetings_access
 from tests.newsletter import access as newsletter_access
 from tests.partners import access as partners_access
+from tests.projects import access as projects_access
 from tests.reports import access as reports_access
 from tests.visits import access as visits_access
 
@@ -70,6 +71,7 @@ DOMAINS = [
     newsletter_access,
     reports_access,
     visits_access,
+    projects_access,
 ]
 for _domain in DOMAINS:
     assert not set(_domain.ACCESS) & set(ACCESS), "an endpoint is listed twice"

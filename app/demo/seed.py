@@ -11,6 +11,7 @@ from ..groups.demo import seed_groups
 from ..meetings.demo import seed_meetings
 from ..newsletter.demo import seed_newsletter
 from ..partners.demo import seed_organisations
+from ..projects.demo import seed_projects
 from ..visits.demo import seed_visits
 
 DEMO_PASSWORD = "netwerkbrug-demo"  # noqa: S105 (documented demo login, demo data only)
@@ -68,4 +69,5 @@ def seed_demo() -> dict[str, int]:
         "visits": seed_visits(),
     }
     added.update(seed_newsletter())
+    added["projects"] = seed_projects()
     return added

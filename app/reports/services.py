@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
 from ..auth.models import Gender, User
 from ..consensus.models import Proposal, ProposalStatus, Round
@@ -37,9 +39,8 @@ from ..visits.models import (
     VisitPoint,
     VisitStatus,
 )
+from .suppression import SMALL_CELL, Cell, Mark, suppress
 
-# Fewer people than this in a cell could be recognised: such cells are merged.
-SMALL_CELL = 5
 # Coaching days planned per city in the project plan.
 COACHING_DAYS_PLANNED = 4
 
@@ -56,10 +57,13 @@ class UnknownTable(DomainError):
 
 @dataclass(frozen=True)
 class Period:
-    """Local calendar dates, both included."""
+    """Local calendar dates, both included. `group_ids`, when given, narrows the meetings
+    and consensus rounds to those groups' (and, for meetings, the project-wide ones): the
+    scope of one project (app.projects)."""
 
     first: date
     last: date
+    group_ids: tuple[int, ...] | None = None
 
     @property
     def start_at(self) -> datetime:
@@ -106,29 +110,23 @@ class Table:
     columns: list[str]
     rows: list[tuple]
     chart: list[tuple[str, int]] = field(default_factory=list)
+    # Counts of people, withheld per cell by app.reports.suppression.
+    is_suppressed: bool = False
 
     def __post_init__(self):
-        if not self.chart:
+        if not self.chart and not self.is_suppressed:
             self.chart = [(str(row[0]), row[1]) for row in self.rows]
 
 
-def merge_small_cells(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Cells with fewer than SMALL_CELL people are added up into one "other" row, so no
-    person can be picked out of a small category. While that row itself stays under
-    SMALL_CELL, the smallest remaining category joins it."""
-    kept = sorted(((label, n) for label, n in counts if n >= SMALL_CELL), key=lambda cell: cell[1])
-    small = sum(n for _label, n in counts if 0 < n < SMALL_CELL)
-    while small and small < SMALL_CELL and kept:
-        small += kept.pop(0)[1]
-    order = {label: position for position, (label, _n) in enumerate(counts)}
-    kept.sort(key=lambda cell: order[cell[0]])
-    if small:
-        kept.append((_("Other / fewer than %(n)s", n=SMALL_CELL), small))
-    return kept
-
-
 def _held_meetings(period: Period) -> sa.ColumnElement[bool]:
-    return sa.and_(period.covers(Meeting.start_at), Meeting.status != MeetingStatus.cancelled)
+    held = sa.and_(period.covers(Meeting.start_at), Meeting.status != MeetingStatus.cancelled)
+    if period.group_ids is None:
+        return held
+    return sa.and_(held, sa.or_(Meeting.group_id.in_(period.group_ids), Meeting.group_id.is_(None)))
+
+
+def _of_groups(period: Period, column) -> sa.ColumnElement[bool]:
+    return sa.true() if period.group_ids is None else column.in_(period.group_ids)
 
 
 def _country_title(code: str | None) -> str:
@@ -175,61 +173,238 @@ def meetings_by_country(period: Period) -> Table:
     )
 
 
-def _participants(period: Period):
-    """The people recorded as present at a meeting of the period (each counted once)."""
-    return (
-        sa.select(Invitation.user_id)
+@dataclass(frozen=True)
+class Participant:
+    """One person who took part in the period, from any source, counted once."""
+
+    country: Country | None
+    gender: Gender
+
+
+# Where participants come from: meeting attendance, work visits, public registrations.
+SOURCES = ("meetings", "visits", "public")
+SOURCE_TITLES = {
+    "meetings": _l("Present at a meeting"),
+    "visits": _l("Registered for a work visit"),
+    "public": _l("Registered for a public meeting"),
+}
+COUNTRY_ROWS: tuple[Country | None, ...] = (*Country, None)
+GENDER_COLUMNS = tuple(Gender)
+
+
+def _country(value) -> Country | None:
+    if value is None:
+        return None
+    return value if isinstance(value, Country) else Country(value)
+
+
+def _participant_rows(period: Period) -> list[tuple[str, tuple, Country | None, Gender | None]]:
+    """(source, person key, country, gender) for every participation in the period: people
+    present at a held meeting, confirmed registrations for visits starting in the period
+    and for public meetings held in it. A registration made with the address of an account
+    is that account's person (and gender); otherwise the address is the person."""
+    user_org = aliased(Organisation)
+    attended = db.session.execute(
+        sa.select(User.id, user_org.country, User.gender)
+        .select_from(Invitation)
         .join(Meeting, Meeting.id == Invitation.meeting_id)
+        .join(User, User.id == Invitation.user_id)
+        .outerjoin(user_org, user_org.id == User.organisation_id)
         .where(_held_meetings(period), Invitation.attendance == Attendance.present)
         .distinct()
-        .subquery()
+    ).all()
+    rows = [("meetings", ("u", uid), _country(c), g) for uid, c, g in attended]
+
+    registration_org = aliased(Organisation)
+    columns = (
+        Registration.email,
+        User.id,
+        sa.func.coalesce(
+            sa.type_coerce(registration_org.country, sa.String),
+            sa.type_coerce(user_org.country, sa.String),
+        ),
+        User.gender,
     )
+
+    def registrations(stmt):
+        return (
+            stmt.outerjoin(registration_org, registration_org.id == Registration.organisation_id)
+            .outerjoin(User, User.email == Registration.email)
+            .outerjoin(user_org, user_org.id == User.organisation_id)
+            .where(Registration.status == RegistrationStatus.confirmed)
+        )
+
+    visitors = db.session.execute(
+        registrations(
+            sa.select(*columns)
+            .select_from(Registration)
+            .join(Visit, Visit.id == Registration.visit_id)
+            .where(
+                Visit.starts_on >= period.first,
+                Visit.starts_on <= period.last,
+                Visit.status != VisitStatus.cancelled,
+            )
+        )
+    ).all()
+    public = db.session.execute(
+        registrations(
+            sa.select(*columns)
+            .select_from(Registration)
+            .join(Meeting, Meeting.id == Registration.meeting_id)
+            .where(_held_meetings(period))
+        )
+    ).all()
+    for source, found in (("visits", visitors), ("public", public)):
+        for email, uid, country, gender in found:
+            key = ("u", uid) if uid is not None else ("e", email)
+            rows.append((source, key, _country(country), gender))
+    return rows
+
+
+def participants(period: Period) -> list[Participant]:
+    """Each person once; where sources disagree, a stated country or gender wins."""
+    people: dict[tuple, list] = {}
+    for _source, key, country, gender in _participant_rows(period):
+        person = people.setdefault(key, [None, Gender.not_stated])
+        person[0] = person[0] or country
+        if person[1] is Gender.not_stated and gender is not None:
+            person[1] = gender
+    return [Participant(country, gender) for country, gender in people.values()]
+
+
+def participant_grid(period: Period) -> list[list[int]]:
+    """Counts of people by country (rows: COUNTRY_ROWS) and gender (GENDER_COLUMNS),
+    computed once per request and period."""
+    cache = g.setdefault("participant_grids", {})
+    if period not in cache:
+        grid = [[0] * len(GENDER_COLUMNS) for _ in COUNTRY_ROWS]
+        for person in participants(period):
+            grid[COUNTRY_ROWS.index(person.country)][GENDER_COLUMNS.index(person.gender)] += 1
+        cache[period] = grid
+    return cache[period]
+
+
+def cell_text(cell: Cell) -> int | str:
+    """A count as the page and the CSV show it."""
+    if cell.mark is Mark.small:
+        return _("< %(n)s", n=SMALL_CELL)
+    if cell.mark is Mark.hidden:
+        return _("hidden")
+    return cell.value
+
+
+def _chart(labelled: list[tuple[str, Cell]]) -> list[tuple[str, int]]:
+    """Bars for the counts that are shown; a withheld count gets no bar."""
+    return [(label, cell.value) for label, cell in labelled if not cell.is_withheld]
+
+
+def country_title(country: Country | None) -> str:
+    return str(COUNTRY_TITLES[country]) if country else _("Not stated")
+
+
+def gender_title(gender: Gender) -> str:
+    return _("Not stated") if gender is Gender.not_stated else gender.title
+
+
+SUPPRESSION_RULE = _l(
+    'Counts below 5, zero included, are shown as "< 5". Where the row and column totals '
+    "would still let such a count be worked out, a further count of 5 or more is shown as "
+    '"hidden". Every country and every gender keeps its row.'
+)
+PARTICIPANTS_NOTE = _l(
+    "People present at a meeting of the period, registered for a work visit starting in it "
+    "or registered for a public meeting held in it; each person counted once."
+)
 
 
 def participants_by_country(period: Period) -> Table:
-    present = _participants(period)
-    counts = db.session.execute(
-        sa.select(Organisation.country, sa.func.count())
-        .select_from(present)
-        .join(User, User.id == present.c.user_id)
-        .outerjoin(Organisation, Organisation.id == User.organisation_id)
-        .group_by(Organisation.country)
-    ).all()
-    by_country = {country: n for country, n in counts}
-    cells = [(str(COUNTRY_TITLES[c]), by_country.get(c, 0)) for c in Country]
-    cells.append((_("Not stated"), by_country.get(None, 0)))
+    table = suppress(participant_grid(period))
+    cells = [
+        (country_title(c), cell) for c, cell in zip(COUNTRY_ROWS, table.row_totals, strict=True)
+    ]
+    cells.append((_("Total"), table.total))
     return Table(
         "participants_by_country",
         _("Participants by country"),
-        _(
-            "People recorded as present at a meeting of the period, by the country of their "
-            "organisation; each person counted once."
-        ),
+        _("%(note)s By the country of their organisation.", note=PARTICIPANTS_NOTE),
         [_("Country"), _("Participants")],
-        merge_small_cells(cells),
+        [(label, cell_text(cell)) for label, cell in cells],
+        chart=_chart(cells[:-1]),
+        is_suppressed=True,
     )
 
 
 def participants_by_gender(period: Period) -> Table:
-    present = _participants(period)
-    counts = dict(
-        db.session.execute(
-            sa.select(User.gender, sa.func.count())
-            .select_from(present)
-            .join(User, User.id == present.c.user_id)
-            .group_by(User.gender)
-        ).all()
-    )
+    table = suppress(participant_grid(period))
     cells = [
-        (_("Not stated") if gender is Gender.not_stated else gender.title, counts.get(gender, 0))
-        for gender in Gender
+        (gender_title(g_), cell)
+        for g_, cell in zip(GENDER_COLUMNS, table.column_totals, strict=True)
     ]
+    cells.append((_("Total"), table.total))
     return Table(
         "participants_by_gender",
         _("Participants by gender"),
-        _("People recorded as present at a meeting of the period; each person counted once."),
+        str(PARTICIPANTS_NOTE),
         [_("Gender"), _("Participants")],
-        merge_small_cells(cells),
+        [(label, cell_text(cell)) for label, cell in cells],
+        chart=_chart(cells[:-1]),
+        is_suppressed=True,
+    )
+
+
+def participants_by_country_and_gender(period: Period) -> Table:
+    table = suppress(participant_grid(period))
+    rows = [
+        (country_title(c), *(cell_text(cell) for cell in [*cells, total]))
+        for c, cells, total in zip(COUNTRY_ROWS, table.cells, table.row_totals, strict=True)
+    ]
+    rows.append((_("Total"), *(cell_text(cell) for cell in [*table.column_totals, table.total])))
+    return Table(
+        "participants_by_country_and_gender",
+        _("Participants by country and gender"),
+        str(PARTICIPANTS_NOTE),
+        [_("Country"), *(gender_title(g_) for g_ in GENDER_COLUMNS), _("Total")],
+        rows,
+        chart=_chart(
+            [
+                (country_title(c), cell)
+                for c, cell in zip(COUNTRY_ROWS, table.row_totals, strict=True)
+            ]
+        ),
+        is_suppressed=True,
+    )
+
+
+def participants_by_source(period: Period) -> Table:
+    """People per source and country; a person who came to a meeting and on a visit is
+    counted in both rows, so the table has no totals per country."""
+    grid = {source: [set() for _ in COUNTRY_ROWS] for source in SOURCES}
+    for source, key, country, _gender in _participant_rows(period):
+        grid[source][COUNTRY_ROWS.index(country)].add(key)
+    table = suppress([[len(people) for people in grid[source]] for source in SOURCES])
+    rows = [
+        (str(SOURCE_TITLES[source]), *(cell_text(cell) for cell in [*cells, total]))
+        for source, cells, total in zip(SOURCES, table.cells, table.row_totals, strict=True)
+    ]
+    rows.append(
+        (_("Participations"), *(cell_text(cell) for cell in [*table.column_totals, table.total]))
+    )
+    return Table(
+        "participants_by_source",
+        _("Participants by where they took part"),
+        _(
+            "Meeting attendance, work visits and public meetings side by side, by country; a "
+            "person who took part in two ways is counted in both rows."
+        ),
+        [_("Taking part"), *(country_title(c) for c in COUNTRY_ROWS), _("Total")],
+        rows,
+        chart=_chart(
+            [
+                (str(SOURCE_TITLES[s]), cell)
+                for s, cell in zip(SOURCES, table.row_totals, strict=True)
+            ]
+        ),
+        is_suppressed=True,
     )
 
 
@@ -311,14 +486,18 @@ def consensus_per_group(period: Period) -> Table:
         db.session.execute(
             sa.select(Proposal.group_id, sa.func.count(Round.id))
             .join(Proposal, Proposal.id == Round.proposal_id)
-            .where(period.covers(Round.closed_at))
+            .where(period.covers(Round.closed_at), _of_groups(period, Proposal.group_id))
             .group_by(Proposal.group_id)
         ).all()
     )
     decisions = dict(
         db.session.execute(
             sa.select(Proposal.group_id, sa.func.count())
-            .where(Proposal.status == ProposalStatus.decided, period.covers(Proposal.decided_at))
+            .where(
+                Proposal.status == ProposalStatus.decided,
+                period.covers(Proposal.decided_at),
+                _of_groups(period, Proposal.group_id),
+            )
             .group_by(Proposal.group_id)
         ).all()
     )
@@ -466,6 +645,8 @@ SECTIONS: dict[str, Callable[[Period], Table]] = {
     "meetings_by_country": meetings_by_country,
     "participants_by_country": participants_by_country,
     "participants_by_gender": participants_by_gender,
+    "participants_by_country_and_gender": participants_by_country_and_gender,
+    "participants_by_source": participants_by_source,
     "binational_meetings": binational_meetings,
     "coaching_days": coaching_days,
     "visits": visits,

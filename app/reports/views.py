@@ -33,6 +33,7 @@ def indicators():
         "reports/indicators.html",
         period=period,
         tables=services.indicator_tables(period),
+        suppression_rule=services.SUPPRESSION_RULE,
         bars=charts.bars,
         chart_height=charts.chart_height,
     )

@@ -442,4 +442,4 @@ def test_partner_pages_run_a_bounded_number_of_queries(member_client, path):
     many = queries(member_client, url)
     print(f"queries for {path}: {few} with 50, {many} with 5,000 organisations")
     assert many == few
-    assert many <= 7
+    assert many <= 9  # and the projects the organisation is a partner in, the footer's project

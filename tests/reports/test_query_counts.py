@@ -41,4 +41,4 @@ def test_indicator_queries_do_not_grow_with_the_meetings(admin_client):
     add_meetings(990, people, group)
     many = queries_for(admin_client, path)
     assert many == few
-    assert many <= 20
+    assert many <= 22  # the participants' rows once for four tables, the footer's project
