@@ -1,7 +1,7 @@
 """issue17: projects (partners, groups, phases, acknowledgement, emblem) and quarterly reports with comments
 
 Revision ID: 4dd55616262e
-Revises: eeb1fe042a63
+Revises: 232cdf3a9745
 Create Date: 2026-12-01 23:55:57.732446
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4dd55616262e'
-down_revision = 'eeb1fe042a63'
+down_revision = '232cdf3a9745'
 branch_labels = None
 depends_on = None
 
