@@ -32,6 +32,8 @@ from ..core.i18n import LANGUAGE_NAMES
 from ..core.markdown import render_markdown
 from ..core.urls import external_url
 from ..extensions import db
+from ..mail.inbound import inbound_address
+from ..mail.inbound import unsubscribe_mailto as inbound_unsubscribe_mailto
 from ..mail.models import OutboxMessage, OutboxStatus
 from ..mail.services import (
     WIRE_POLICY,
@@ -605,9 +607,15 @@ class Reader:
 PREVIEW_TOKEN = "preview"  # noqa: S105 (a placeholder in previews, not a secret)
 
 
-def unsubscribe_mailto() -> str:
-    configured = current_app.config.get("NEWSLETTER_UNSUBSCRIBE_MAILTO")
-    return configured or parseaddr(current_app.config["MAIL_FROM"])[1]
+def unsubscribe_mailto(token: str) -> str:
+    """The mailto half of List-Unsubscribe: to the inbound address (read by
+    app.mail.inbound), with the subscriber's token in the subject and the address."""
+    config = current_app.config
+    inbox = inbound_address(config)
+    if inbox:
+        return inbound_unsubscribe_mailto(inbox, token)
+    address = config.get("NEWSLETTER_UNSUBSCRIBE_MAILTO") or parseaddr(config["MAIL_FROM"])[1]
+    return f"mailto:{address}?subject=unsubscribe%20{token}"
 
 
 # Stand-ins for what differs per reader, so a chunk renders the templates once per language.
@@ -661,10 +669,7 @@ def edition_message(edition: Edition, reader: Reader, *, cache: dict | None = No
     domain = message_id_domain(current_app.config)
     headers = {
         "List-Id": f"Netwerkbrug newsletter <newsletter.{domain}>",
-        "List-Unsubscribe": (
-            f"<{unsubscribe_url}>, <mailto:{unsubscribe_mailto()}"
-            f"?subject=unsubscribe%20{reader.token}>"
-        ),
+        "List-Unsubscribe": f"<{unsubscribe_url}>, <{unsubscribe_mailto(reader.token)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     if reader.subscriber_id is not None:
@@ -853,8 +858,10 @@ def produce_deliveries(limit: int) -> int:
 
 def finish_editions(_limit: int = 0) -> int:
     """Marks editions sent once no delivery waits and no outbox row of theirs is still
-    pending or being sent; subscribers whose address was refused for good are marked failed
-    so the next edition skips them. Returns how many editions were finished."""
+    pending or being sent; subscribers whose address was refused for good (a 5xx answer,
+    `is_refused`) are marked failed so the next edition skips them. A message that was only
+    deferred until the retry window closed marks nobody. Returns how many editions were
+    finished."""
     unsettled_outbox = (
         sa.select(Delivery.id)
         .join(OutboxMessage, Delivery.outbox_message_id == OutboxMessage.id)
@@ -883,7 +890,11 @@ def finish_editions(_limit: int = 0) -> int:
         refused = (
             sa.select(Delivery.subscriber_id)
             .join(OutboxMessage, Delivery.outbox_message_id == OutboxMessage.id)
-            .where(Delivery.edition_id.in_(finished), OutboxMessage.status == OutboxStatus.failed)
+            .where(
+                Delivery.edition_id.in_(finished),
+                OutboxMessage.status == OutboxStatus.failed,
+                OutboxMessage.is_refused.is_(True),
+            )
         )
         db.session.execute(
             sa.update(Subscriber)
