@@ -395,8 +395,21 @@ class MailboxPoller:
         else:
             imap = imaplib.IMAP4(self.host, self.port, timeout=30)
             if self.security == "starttls":
-                imap.starttls(ssl_context=ssl.create_default_context())
-        imap.login(self.user, self.password)
+                try:
+                    imap.starttls(ssl_context=ssl.create_default_context())
+                except (OSError, imaplib.IMAP4.error):
+                    imap.shutdown()
+                    raise
+        try:
+            imap.login(self.user, self.password)
+        except imaplib.IMAP4.error:
+            imap.shutdown()
+            raise
+        # imaplib keeps the capabilities from before the login; MOVE and UIDPLUS are often
+        # announced only after it
+        typ, data = imap.capability()
+        if typ == "OK" and data and data[-1]:
+            imap.capabilities = tuple(data[-1].decode("ascii", "replace").upper().split())
         return imap
 
     def poll(self) -> int:
