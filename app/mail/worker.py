@@ -63,7 +63,7 @@ from .transports import (
 
 MAX_RETRY_DELAY = timedelta(hours=1)
 LAST_ERROR_LENGTH = 2000
-MAX_OUTAGE_PAUSE = 30.0  # seconds between reconnection attempts once the database is down
+MAX_OUTAGE_PAUSE = 15.0  # seconds between reconnection attempts once the database is down
 
 
 class Outcome(enum.Enum):
@@ -145,6 +145,19 @@ def release(ids: Sequence[int], worker_id: str) -> int:
             OutboxMessage.status == OutboxStatus.sending,
             OutboxMessage.leased_by == worker_id,
         )
+        .values(status=OutboxStatus.pending, lease_expires_at=None, leased_by=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def release_all(worker_id: str) -> int:
+    """Hands back every row `worker_id` still holds (after a database outage interrupted its
+    batch); only the worker itself calls this, between batches, so none is in hand."""
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.sending, OutboxMessage.leased_by == worker_id)
         .values(status=OutboxStatus.pending, lease_expires_at=None, leased_by=None)
         .execution_options(synchronize_session=False)
     )
@@ -486,7 +499,11 @@ def run_worker(
                 while unrecorded:  # results from before an outage come first
                     record_result(unrecorded[0])
                     unrecorded.pop(0)
-                beats.beat()
+                if watch.database_down_since is not None:
+                    # the release after the failed batch failed too: hand those rows back
+                    # now instead of waiting for their leases to expire
+                    release_all(me)
+                beats.beat(force=watch.database_down_since is not None)
                 watch.database_up()
                 if mailbox is not None:
                     mailbox.poll_if_due()
