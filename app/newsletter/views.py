@@ -28,6 +28,7 @@ from ..core.pagination import paginate
 from ..core.security import admin_required, public
 from ..core.urls import external_url
 from ..extensions import csrf, db, limiter
+from ..mail.heartbeat import worker_status
 from . import bp, services
 from .forms import (
     ActionForm,
@@ -604,6 +605,29 @@ def resume_edition(edition_id: int):
     )
 
 
+def _worker_notice(edition: Edition) -> str | None:
+    """While an edition is being sent: a sentence when no mail worker is alive or the mail
+    server is unreachable (from the workers' heartbeats)."""
+    if edition.status is not EditionStatus.sending:
+        return None
+    status = worker_status()
+    if status.last_seen_at is None:
+        return _("No mail worker has reported yet: the messages wait until one runs.")
+    if not status.is_alive:
+        return ngettext(
+            "No mail worker has reported for %(num)s minute: the messages wait until one runs again.",
+            "No mail worker has reported for %(num)s minutes: the messages wait until one runs again.",
+            status.silent_minutes or 0,
+        )
+    if status.smtp_down_since is not None:
+        return _(
+            "The mail server has been unreachable since %(time)s; the messages wait. Last answer: %(error)s",
+            time=format_datetime(status.smtp_down_since, "short"),
+            error=status.smtp_error or "",
+        )
+    return None
+
+
 @bp.get("/admin/editions/<int:edition_id>/progress")
 @admin_required
 def progress(edition_id: int):
@@ -611,6 +635,7 @@ def progress(edition_id: int):
     return render_template(
         "newsletter/admin/progress.html",
         edition=edition,
+        worker_notice=_worker_notice(edition),
         progress=services.edition_progress(edition),
         failures=services.failed_deliveries(edition),
         unsubscribes=services.unsubscribes_since([edition.id]).get(edition.id, 0),
@@ -629,4 +654,5 @@ def progress_json(edition_id: int):
         "status_title": edition.status.title,
         "progress": progress.as_dict(),
         "sent_at": format_datetime(edition.sent_at, "short") if edition.sent_at else None,
+        "worker_notice": _worker_notice(edition),
     }
