@@ -2,6 +2,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.database import UTCDateTime, utcnow
@@ -76,11 +77,34 @@ class InboundKind(enum.Enum):
     calendar_counter = "calendar_counter"  # iTIP METHOD:COUNTER: a proposed new time
     unrelated = "unrelated"  # anything else: left where it was
 
+    @property
+    def title(self) -> str:
+        return str(INBOUND_KIND_TITLES[self])
+
 
 class InboundOutcome(enum.Enum):
     applied = "applied"  # it changed a record (see detail)
     ignored = "ignored"  # understood, but nothing to change (see detail for why)
     left = "left"  # not ours: left in the mailbox untouched
+
+    @property
+    def title(self) -> str:
+        return str(INBOUND_OUTCOME_TITLES[self])
+
+
+INBOUND_KIND_TITLES = {
+    InboundKind.unsubscribe: _l("Unsubscribe request"),
+    InboundKind.bounce: _l("Bounce"),
+    InboundKind.auto_reply: _l("Automatic reply"),
+    InboundKind.calendar_reply: _l("Calendar answer"),
+    InboundKind.calendar_counter: _l("Proposed new time"),
+    InboundKind.unrelated: _l("Other mail"),
+}
+INBOUND_OUTCOME_TITLES = {
+    InboundOutcome.applied: _l("Applied"),
+    InboundOutcome.ignored: _l("Ignored"),
+    InboundOutcome.left: _l("Left in the mailbox"),
+}
 
 
 class InboundMessage(db.Model):

@@ -39,6 +39,7 @@ from .forms import (
     SendTestForm,
     SubscribeForm,
 )
+from .inbound import reenable_subscriber as reenable
 from .models import LANGUAGES, Edition, EditionStatus, Subscriber, SubscriberStatus
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -344,6 +345,24 @@ def unsubscribe_subscriber(subscriber_id: int):
     if not (back.startswith("/newsletter/admin/subscribers") and "//" not in back):
         back = url_for("newsletter.subscribers")
     return redirect(back)
+
+
+@bp.post("/admin/subscribers/<int:subscriber_id>/reenable")
+@admin_required
+def reenable_subscriber(subscriber_id: int):
+    """Puts a subscriber disabled after bounces back on the list."""
+    subscriber = db.get_or_404(Subscriber, subscriber_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("newsletter.subscribers")), 400
+    try:
+        reenable(current_user, subscriber)
+    except DomainError as error:
+        flash(str(error.message), "warning")
+        return redirect(url_for("newsletter.subscribers")), error.status_code
+    db.session.commit()
+    flash(_("%(email)s receives the newsletter again.", email=subscriber.email), "success")
+    return redirect(url_for("newsletter.subscribers", status=SubscriberStatus.confirmed.name))
 
 
 @bp.route("/admin/subscribers/import", methods=["GET", "POST"])
