@@ -51,6 +51,7 @@ from flask import current_app
 from ..core.database import utcnow
 from ..extensions import db
 from . import heartbeat, inbound
+from .dkim_signing import DkimSigner
 from .models import OutboxMessage, OutboxStatus
 from .producers import run_producers
 from .transports import (
@@ -208,7 +209,7 @@ class DeliveryResult:
     is_refused: bool = False
 
 
-def deliver(row: OutboxMessage, transport: Transport) -> Outcome:
+def deliver(row: OutboxMessage, transport: Transport, signer: DkimSigner | None = None) -> Outcome:
     """Sends one claimed row and commits its result at once: sent; failed on a permanent
     refusal (the server's answer in `last_error`, `is_refused` set); otherwise one more
     attempt is counted and the row waits `retry_delay()` — or fails, not refused, once
@@ -218,6 +219,8 @@ def deliver(row: OutboxMessage, transport: Transport) -> Outcome:
     out either. Raises `ResultNotRecorded` when the database fails while recording."""
     config = current_app.config
     raw = outgoing_message(row, message_id_domain(config))
+    if signer is not None:
+        raw = signer.sign(raw)
     sender = envelope_sender(config, row.id)
     unavailable = None
     try:
@@ -396,6 +399,7 @@ def deliver_batch(
     stop: StopRequest,
     echo: Callable[[str], None] = _quiet,
     unrecorded: list[DeliveryResult] | None = None,
+    signer: DkimSigner | None = None,
 ) -> BatchResult:
     """Delivers the claimed rows one by one until done, a stop is requested or the transport
     is unavailable, then releases whatever is left (also when an error escapes).
@@ -407,7 +411,7 @@ def deliver_batch(
     try:
         while not stop.requested and (row := batch.next_row()) is not None:
             try:
-                outcome = deliver(row, transport)
+                outcome = deliver(row, transport, signer)
             except ResultNotRecorded as problem:
                 if unrecorded is not None:
                     unrecorded.append(problem.result)
@@ -492,6 +496,7 @@ def run_worker(
     beats = heartbeat.Heartbeat(me, echo)
     unrecorded: list[DeliveryResult] = []
     mailbox = inbound.MailboxPoller.from_config(config, echo)
+    signer = DkimSigner.from_config(config)
     with StopRequest() as stop, transport_from_config(config) as transport:
         echo(f"Mail worker {me} started ({type(transport).__name__}).")
         while not stop.requested:
@@ -518,7 +523,7 @@ def run_worker(
                         break
                     stop.sleep(poll_seconds)
                     continue
-                result = deliver_batch(ids, transport, me, stop, echo, unrecorded)
+                result = deliver_batch(ids, transport, me, stop, echo, unrecorded, signer)
                 delivered += result.sent
                 beats.smtp(result.transport_error if result.transport_down else None)
                 if result.transport_down:

@@ -481,7 +481,11 @@ def queue_invitation_mail(invitation: Invitation, *, update: bool = False) -> No
     )
     msg = build_message((person.name, person.email), subject_text, text, html)
     method = "CANCEL" if meeting.is_cancelled else "REQUEST"
-    msg.add_alternative(ics.decode("utf-8"), subtype="calendar", params={"method": method})
+    # As bytes, so the part keeps iCalendar's CRLF line ends (RFC 5545 3.1); a str would be
+    # normalised to bare LF before it is encoded.
+    msg.add_alternative(
+        ics, maintype="text", subtype="calendar", params={"method": method, "charset": "utf-8"}
+    )
     msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
     queue_message(msg, category="meetings.invitation")
 

@@ -623,6 +623,24 @@ _EMAIL_MARK = "NBREADEREMAILd41f9c"
 _TOKEN_MARK = "NBREADERTOKENd41f9c"  # noqa: S105 (a stand-in, not a secret)
 
 
+# Whole sentences per shown language, so each translation names that language in its own
+# words ("Sie lesen die niederländische Fassung") instead of gluing in "Nederlands".
+FALLBACK_NOTES = {
+    "nl": "This edition is not available in %(wanted)s. You are reading the Dutch version.",
+    "de": "This edition is not available in %(wanted)s. You are reading the German version.",
+    "en": "This edition is not available in %(wanted)s. You are reading the English version.",
+}
+_l("This edition is not available in %(wanted)s. You are reading the Dutch version.")
+_l("This edition is not available in %(wanted)s. You are reading the German version.")
+_l("This edition is not available in %(wanted)s. You are reading the English version.")
+
+
+def fallback_note(wanted: str, shown: str):
+    """The note above an edition shown in `shown` to a reader of `wanted` (lazy: it is
+    translated where it is printed, in the reader's language)."""
+    return _l(FALLBACK_NOTES[shown], wanted=LANGUAGE_NAMES.get(wanted, wanted))
+
+
 def _rendered(edition: Edition, language: str) -> tuple[str, str, str]:
     """Subject, text and HTML for readers of `language`, with the reader's address and
     unsubscribe token as stand-ins."""
@@ -640,8 +658,7 @@ def _rendered(edition: Edition, language: str) -> tuple[str, str, str]:
         reader_email=_EMAIL_MARK,
         lang=lang,
         is_fallback=lang != language,
-        reader_language=LANGUAGE_NAMES.get(language, language),
-        content_language=LANGUAGE_NAMES.get(lang, lang),
+        fallback_note=fallback_note(language, lang) if lang in FALLBACK_NOTES else "",
         title=edition.title_in(lang),
         body_text=edition.body_in(lang),
         body_html=render_markdown(edition.body_in(lang)),

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import DomainError
-from ..core.i18n import LANGUAGE_NAMES
+from ..core.i18n import LANGUAGE_NAMES, use_recipient_language
 from ..core.markdown import render_markdown
 from ..core.pagination import paginate
 from ..core.security import admin_required, public
@@ -126,6 +126,7 @@ def confirm(token: str):
         return render_template(
             "newsletter/link_problem.html", message=error.message
         ), error.status_code
+    use_recipient_language(subscriber.language)
     form = ActionForm()
     if form.validate_on_submit():
         try:
@@ -159,6 +160,7 @@ def unsubscribe(token: str):
         return render_template(
             "newsletter/link_problem.html", message=error.message, unsubscribe=True
         ), error.status_code
+    use_recipient_language(subscriber.language)
     if request.method == "POST":
         services.unsubscribe(subscriber)
         db.session.commit()
@@ -184,6 +186,7 @@ def edition(edition_id: int):
         lang=lang,
         wanted=wanted,
         is_fallback=lang != wanted,
+        fallback_note=services.fallback_note(wanted, lang) if lang != wanted else "",
         title=edition.title_in(lang),
         body=render_markdown(edition.body_in(lang)),
         others=others,
