@@ -34,6 +34,12 @@ def select_locale() -> str:
     )
 
 
+def N_(message: str) -> str:
+    """Marks a message for translation where it is stored untranslated (a msgid kept in the
+    database and translated when shown); Babel extracts N_() by default."""
+    return message
+
+
 def use_recipient_language(lang: str | None) -> None:
     """A page reached from a link in a mail (answer, cancel, confirm, unsubscribe, account
     invitation) speaks the language stored for that mail's recipient, unless the reader

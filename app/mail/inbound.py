@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from ..core.database import utcnow
+from ..core.i18n import N_
 from ..extensions import db
 from .models import InboundKind, InboundMessage, InboundOutcome
 
@@ -111,10 +112,12 @@ def _unsubscribe_token(msg: EmailMessage, recipients: list[str]) -> str | None:
 
 @dataclass
 class Handled:
-    """A handler's answer: `applied` when it changed a record, and what (or why not)."""
+    """A handler's answer: `applied` when it changed a record, and what (or why not) as an
+    English message marked with N_() and its parameters; it is translated when shown."""
 
     applied: bool
     detail: str
+    params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -152,7 +155,7 @@ def register_inbound_handler(app: Flask, kind: InboundKind, handler: Handler) ->
 def _dispatch(kind: InboundKind, payload) -> Handled:
     handler = current_app.extensions.get(EXTENSION_KEY, {}).get(kind)
     if handler is None:
-        return Handled(False, f"nothing handles {kind.value} messages")
+        return Handled(False, N_("Nothing on this platform handles such messages."))
     return handler(payload)
 
 
@@ -282,8 +285,12 @@ def classify(raw: bytes, envelope_recipient: str | None = None) -> tuple[Inbound
 
 
 KIND_DETAILS = {
-    InboundKind.auto_reply: "automatic reply or delay warning: recorded, not counted as a bounce",
-    InboundKind.unrelated: "not a bounce, reply or unsubscribe request: left in the mailbox",
+    InboundKind.auto_reply: N_(
+        "An automatic reply or a delay warning: recorded, not counted as a bounce."
+    ),
+    InboundKind.unrelated: N_(
+        "Not a bounce, calendar answer or unsubscribe request: left in the mailbox."
+    ),
 }
 
 
@@ -302,11 +309,10 @@ def receive(raw: bytes, source: str, *, envelope_recipient: str | None = None) -
     kind, payload = classify(raw, envelope_recipient)
     if payload is None:
         outcome = InboundOutcome.left if kind is InboundKind.unrelated else InboundOutcome.ignored
-        detail = KIND_DETAILS[kind]
+        handled = Handled(False, KIND_DETAILS[kind])
     else:
         handled = _dispatch(kind, payload)
         outcome = InboundOutcome.applied if handled.applied else InboundOutcome.ignored
-        detail = handled.detail
     record = InboundMessage(
         source=source,
         sender=parseaddr(str(msg.get("From", "")))[1][:254],
@@ -315,7 +321,8 @@ def receive(raw: bytes, source: str, *, envelope_recipient: str | None = None) -
         digest=digest,
         kind=kind,
         outcome=outcome,
-        detail=detail[:DETAIL_LENGTH],
+        detail=handled.detail,
+        detail_params={k: str(v)[:DETAIL_LENGTH] for k, v in handled.params.items()},
         raw=raw,
     )
     db.session.add(record)

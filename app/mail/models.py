@@ -125,9 +125,18 @@ class InboundMessage(db.Model):
     outcome: Mapped[InboundOutcome] = mapped_column(
         sa.Enum(InboundOutcome, native_enum=False, length=10)
     )
+    # What it caused: an English msgid (marked with N_) and its parameters, translated
+    # into the reader's language when shown (`detail_text`).
     detail: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    detail_params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     raw: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # emptied after RAW_DAYS
     moved_to: Mapped[str | None] = mapped_column(sa.String(200))  # IMAP folder it went to
 
     def __repr__(self) -> str:
         return f"<InboundMessage {self.id} {self.kind.name} {self.outcome.name}>"
+
+    @property
+    def detail_text(self) -> str:
+        from flask_babel import gettext
+
+        return gettext(self.detail, **(self.detail_params or {})) if self.detail else ""

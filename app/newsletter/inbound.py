@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.audit import record_audit
 from ..core.database import utcnow
 from ..core.errors import DomainError
+from ..core.i18n import N_
 from ..extensions import db
 from ..mail.inbound import Bounce, Handled
 from ..mail.services import queue_template_mail
@@ -36,9 +37,11 @@ def unsubscribe_by_mail(token: str) -> Handled:
     carries, whatever the body says, and confirms it by mail."""
     subscriber = db.session.scalar(sa.select(Subscriber).where(Subscriber.token == token))
     if subscriber is None:
-        return Handled(False, "unknown unsubscribe token")
+        return Handled(False, N_("The unsubscribe code in this mail belongs to no subscriber."))
     if not unsubscribe(subscriber):
-        return Handled(False, f"{subscriber.email} had already unsubscribed")
+        return Handled(
+            False, N_("%(email)s had already unsubscribed."), {"email": subscriber.email}
+        )
     queue_template_mail(
         "newsletter/emails/unsubscribed",
         to=(subscriber.name, subscriber.email),
@@ -46,7 +49,9 @@ def unsubscribe_by_mail(token: str) -> Handled:
         subject=_l("You have been unsubscribed from the Netwerkbrug newsletter"),
         subscriber=subscriber,
     )
-    return Handled(True, f"unsubscribed {subscriber.email} (confirmation sent)")
+    return Handled(
+        True, N_("%(email)s unsubscribed; a confirmation was sent."), {"email": subscriber.email}
+    )
 
 
 def _bounced_subscriber(bounce: Bounce) -> Subscriber | None:
@@ -71,23 +76,33 @@ def record_bounce(bounce: Bounce, *, now=None) -> Handled:
     now = now or utcnow()
     subscriber = _bounced_subscriber(bounce)
     if subscriber is None:
-        return Handled(False, "bounce for an address that is not a newsletter subscriber")
+        return Handled(False, N_("A bounce for an address that is not a newsletter subscriber."))
     kind = "hard" if bounce.is_hard else "soft"
+    params = {"email": subscriber.email, "reason": bounce.reason or "–"}
     last = subscriber.last_bounce_at
     if last is not None and now - last < timedelta(days=1):
-        return Handled(False, f"{kind} bounce for {subscriber.email}: already counted today")
+        return Handled(
+            False, N_("A bounce for %(email)s (%(reason)s): already counted today."), params
+        )
     if last is None or now - last > BOUNCE_STALE_AFTER:
         subscriber.bounce_score = 0.0
     subscriber.bounce_score += HARD_SCORE if bounce.is_hard else SOFT_SCORE
     subscriber.last_bounce_at = now
     subscriber.bounce_reason = f"{kind}: {bounce.reason}".strip()[:1000]
     threshold = current_app.config["NEWSLETTER_BOUNCE_THRESHOLD"]
-    detail = f"{kind} bounce for {subscriber.email}, score {subscriber.bounce_score:g}"
+    params["score"] = f"{subscriber.bounce_score:g}"
+    detail = (
+        N_("A hard bounce for %(email)s (%(reason)s): bounce score now %(score)s.")
+        if bounce.is_hard
+        else N_("A soft bounce for %(email)s (%(reason)s): bounce score now %(score)s.")
+    )
     if subscriber.bounce_score >= threshold and subscriber.status is SubscriberStatus.confirmed:
         subscriber.status = SubscriberStatus.disabled
-        detail += f": disabled (threshold {threshold:g})"
+        detail = N_(
+            "A bounce for %(email)s (%(reason)s): bounce score %(score)s, so the address was disabled."
+        )
     db.session.flush()
-    return Handled(True, detail)
+    return Handled(True, detail, params)
 
 
 def reenable_subscriber(actor, subscriber: Subscriber) -> None:

@@ -29,6 +29,7 @@ def upgrade():
     sa.Column('kind', sa.Enum('unsubscribe', 'bounce', 'auto_reply', 'calendar_reply', 'calendar_counter', 'unrelated', name='inboundkind', native_enum=False, length=20), nullable=False),
     sa.Column('outcome', sa.Enum('applied', 'ignored', 'left', name='inboundoutcome', native_enum=False, length=10), nullable=False),
     sa.Column('detail', sa.Text(), server_default='', nullable=False),
+    sa.Column('detail_params', sa.JSON(), nullable=False),
     sa.Column('raw', sa.LargeBinary(), nullable=True),
     sa.Column('moved_to', sa.String(length=200), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_messages'))

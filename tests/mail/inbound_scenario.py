@@ -5,6 +5,7 @@ delivery has its VERP Return-Path), and a meeting three members are invited to."
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.mail.models import InboundKind, InboundMessage, InboundOutcome
@@ -126,11 +127,15 @@ def check_records(scene: Scene, sent: dict[str, bytes]) -> None:
         assert record is not None, name
         assert (record.kind, record.outcome) == EXPECTED[name], (name, record.detail)
         assert record.raw == raw
-    reasons = {name: record_of(raw).detail for name, raw in sent.items()}
-    assert "version 0" in reasons["old_sequence"]
+    with force_locale("en"):
+        reasons = {name: record_of(raw).detail_text for name, raw in sent.items()}
+    assert "version 0" in reasons["old_sequence"] and "now version 1" in reasons["old_sequence"]
     assert "not invited" in reasons["not_invited"]
-    assert "unknown UID" in reasons["unknown_uid"]
-    assert "proposes a new time" in reasons["counter"] and "2030-06-03T12:00" in reasons["counter"]
+    assert "no meeting has the UID no-such-meeting@elsewhere" in reasons["unknown_uid"]
+    assert "proposes a new time" in reasons["counter"]
+    assert "2030-06-03 14:00" in reasons["counter"]  # 12:00 UTC, in Enschede's time
+    assert "anna@almelo.example.nl accepted" in reasons["outlook"]
+    assert "bounce score 1, so the address was disabled" in reasons["hard_bounce"]
 
     subscriber = {e: db.session.get(Subscriber, i) for e, i in scene.subscriber_ids.items()}
     gone = subscriber["weg@gemeente.example.nl"]
