@@ -366,3 +366,30 @@ Content-Type: text/calendar; charset="utf-8"; method=COUNTER
 Content-Transfer-Encoding: base64
 
 {base64.encodebytes(ics).decode("ascii")}""")
+
+
+def qmail_bounce(verp: str, address: str) -> bytes:
+    """qmail's non-standard bounce: no DSN, the failed address in the text."""
+    return _crlf(f"""Return-Path: <>
+Delivered-To: {verp}
+From: MAILER-DAEMON@mx.kreis-borken.example.de
+To: {verp}
+Subject: failure notice
+Date: 1 Mar 2027 10:30:00 -0000
+Message-ID: <qmail-1@mx.kreis-borken.example.de>
+
+Hi. This is the qmail-send program at mx.kreis-borken.example.de.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<{address}>:
+Sorry, no mailbox here by that name. (#5.1.1)
+
+--- Below this line is a copy of the message.
+
+Return-Path: <{verp}>
+From: Netwerkbrug <noreply@netwerkbrug.example.org>
+Subject: Netwerkbrug nieuwsbrief 2026 Q4
+
+Tekst.
+""")

@@ -139,3 +139,32 @@ def test_flask_mail_receive_reads_standard_input_in_its_own_process(app, scene):
     db.session.expire_all()
     record = db.session.scalar(sa.select(InboundMessage))
     assert record.outcome is InboundOutcome.applied and record.source == "stdin"
+
+
+def test_a_non_standard_bounce_is_recognised_by_mailmans_detectors(app, scene):
+    from .messages import qmail_bounce
+
+    verp = scene.verp["vol@example.org"]
+    kind, bounce = inbound.classify(qmail_bounce(verp, "vol@example.org"))
+    assert kind is InboundKind.bounce
+    assert bounce.hard == ["vol@example.org"] and bounce.is_hard
+    assert bounce.outbox_id == inbound.outbox_id_from_verp(verp, app.config["SECRET_KEY"])
+
+    _receive(app, qmail_bounce(verp, "vol@example.org"))
+    assert db.session.get(Subscriber, scene.subscriber_ids["vol@example.org"]).bounce_score == 1
+
+
+def test_a_delay_warning_is_no_bounce(app, scene):
+    from .messages import dsn
+
+    warning = dsn(
+        scene.verp["vol@example.org"],
+        final_recipient="vol@example.org",
+        status="4.4.7",
+        action="delayed",
+        diagnostic="451 4.4.7 Delivery delayed for 4 hours",
+    )
+    _receive(app, warning)
+    record = db.session.scalar(sa.select(InboundMessage))
+    assert record.kind is InboundKind.auto_reply
+    assert db.session.get(Subscriber, scene.subscriber_ids["vol@example.org"]).bounce_score == 0
