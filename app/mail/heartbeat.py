@@ -13,6 +13,8 @@ from ..core.database import utcnow
 from ..extensions import db
 from .models import WorkerHeartbeat
 
+KEEP_GONE_WORKERS = timedelta(days=7)
+
 
 class Heartbeat:
     """The running worker's side: `beat()` every loop (written at most every
@@ -43,6 +45,12 @@ class Heartbeat:
         ).rowcount
         if not updated:
             db.session.add(WorkerHeartbeat(id=self.worker_id, started_at=now, **values))
+            # rows of workers gone for a week only clutter the table
+            db.session.execute(
+                sa.delete(WorkerHeartbeat)
+                .where(WorkerHeartbeat.seen_at < now - KEEP_GONE_WORKERS)
+                .execution_options(synchronize_session=False)
+            )
         db.session.commit()
         self._written_at = now
 

@@ -207,8 +207,9 @@ def subscribe(
         sent = subscriber.confirmation_sent_at
         if sent is not None and utcnow() - sent < CONFIRMATION_RESEND_INTERVAL:
             return None
-    else:  # unsubscribed or refused earlier: a new opt-in, with what was entered now
+    else:  # unsubscribed, refused or disabled earlier: a new opt-in, with what was entered now
         subscriber.status = SubscriberStatus.pending
+        subscriber.bounce_score = 0.0
         subscriber.consent_source = ConsentSource.form
         subscriber.language = language
         subscriber.name = name.strip()[:120] or subscriber.name
