@@ -431,11 +431,27 @@ class MailboxPoller:
             typ, data = imap.uid("SEARCH", None, "ALL")
             uids = data[0].split() if typ == "OK" and data and data[0] else []
             for uid in uids:
-                new += self._handle(imap, uid)
+                new += self._handle_safely(imap, uid)
         finally:
             with contextlib.suppress(OSError, imaplib.IMAP4.error):
                 imap.logout()
         return new
+
+    def _handle_safely(self, imap: imaplib.IMAP4, uid: bytes) -> int:
+        """One message; a message that makes a handler fail stays in the inbox, the error is
+        logged with its traceback and the worker goes on (it must not die on one bad mail).
+        Database outages and IMAP errors still propagate: they concern every message."""
+        try:
+            return self._handle(imap, uid)
+        except (OSError, imaplib.IMAP4.error, sa.exc.OperationalError, sa.exc.InterfaceError):
+            raise
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("Incoming message %s could not be handled", uid)
+            self.echo(
+                f"Incoming message {uid.decode()} could not be handled; it stays in the inbox."
+            )
+            return 0
 
     def _handle(self, imap: imaplib.IMAP4, uid: bytes) -> int:
         typ, data = imap.uid("FETCH", uid, "(BODY.PEEK[])")

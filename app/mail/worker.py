@@ -65,6 +65,9 @@ from .transports import (
 MAX_RETRY_DELAY = timedelta(hours=1)
 LAST_ERROR_LENGTH = 2000
 MAX_OUTAGE_PAUSE = 15.0  # seconds between reconnection attempts once the database is down
+# What a database that went away raises (a dropped connection, a refused one, a lock that
+# was not released in time): the worker waits these out instead of exiting.
+DATABASE_OUTAGE = (sa.exc.OperationalError, sa.exc.InterfaceError)
 
 
 class Outcome(enum.Enum):
@@ -237,7 +240,7 @@ def deliver(row: OutboxMessage, transport: Transport, signer: DkimSigner | None 
     try:
         outcome = _apply(row, result)
         db.session.commit()
-    except sa.exc.OperationalError as error:
+    except DATABASE_OUTAGE as error:
         raise ResultNotRecorded(result, error) from error
     if unavailable is not None:
         raise unavailable
@@ -530,7 +533,7 @@ def run_worker(
                     if once:
                         break
                     stop.sleep(max(poll_seconds, config["MAIL_RETRY_BASE_SECONDS"]))
-            except sa.exc.OperationalError as error:
+            except DATABASE_OUTAGE as error:
                 _reset_session()
                 pause = watch.database_down(error)
                 if once:

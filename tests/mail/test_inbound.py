@@ -168,3 +168,23 @@ def test_a_delay_warning_is_no_bounce(app, scene):
     record = db.session.scalar(sa.select(InboundMessage))
     assert record.kind is InboundKind.auto_reply
     assert db.session.get(Subscriber, scene.subscriber_ids["vol@example.org"]).bounce_score == 0
+
+
+def test_flask_mail_receive_asks_the_mta_to_try_again_while_the_database_is_down(app):
+    env = {
+        **os.environ,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nowhere",  # nothing listens there
+    }
+    env.pop("FLASK_APP", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "mail", "receive"],
+        input=b"From: a@example.org\r\nSubject: x\r\n\r\nbody\r\n",
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 75, done.stderr.decode()
+    assert b"try again later" in done.stderr

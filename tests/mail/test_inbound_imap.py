@@ -81,3 +81,31 @@ def test_an_unreachable_mailbox_does_not_stop_the_worker(app, monkeypatch, imap_
     assert poller.poll_if_due() == 0
     assert poller.poll_if_due() == 0
     assert len(said) == 1 and "unusable" in said[0]  # said once, not on every poll
+
+
+def test_a_message_a_handler_fails_on_stays_in_the_inbox_and_the_rest_goes_on(
+    app, monkeypatch, imap_config
+):
+    from app.mail.inbound import EXTENSION_KEY
+    from app.mail.models import InboundKind
+
+    from .messages import unrelated_mail, unsubscribe_mail
+
+    def broken(_token):
+        raise RuntimeError("a bug in a handler")
+
+    handlers = {**app.extensions[EXTENSION_KEY], InboundKind.unsubscribe: broken}
+    monkeypatch.setitem(app.extensions, EXTENSION_KEY, handlers)
+    append(imap_config, unsubscribe_mail("stop@example.de", "t" * 43))
+    append(imap_config, unrelated_mail())
+    said = []
+
+    MailboxPoller.from_config(app.config, said.append).poll()
+
+    assert any("could not be handled" in line for line in said)
+    assert sorted(folder_subjects(imap_config, "INBOX")) == [
+        "Vraag over de volgende bijeenkomst UNSEEN",
+        f"unsubscribe {'t' * 43} UNSEEN",
+    ]
+    kinds = db.session.scalars(sa.select(InboundMessage.kind)).all()
+    assert [k.name for k in kinds] == ["unrelated"]  # the failed one left no half record
