@@ -2,6 +2,7 @@
 MAIL_HEARTBEAT_SECONDS, with since when it cannot reach the mail server, so the sending
 pages can say "no worker has reported for N minutes" or "mail server unreachable since …"."""
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,8 +76,9 @@ class Heartbeat:
                 .execution_options(synchronize_session=False)
             )
             db.session.commit()
-        except sa.exc.OperationalError:
-            db.session.rollback()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError):
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                db.session.rollback()
 
 
 @dataclass
