@@ -1,6 +1,6 @@
 """One scene for the inbound channel's tests, whichever way the mail comes in (standard
 input or IMAP): a newsletter sent to three subscribers through the SMTP sink (so each
-delivery has its VERP Return-Path), and a meeting three members are invited to."""
+delivery has its VERP Return-Path), and a meeting four members are invited to."""
 
 from dataclasses import dataclass
 
@@ -40,7 +40,7 @@ def set_up(app, monkeypatch, sink) -> Scene:
     services.queue_edition(make_user(is_admin=True), edition)
     members = {
         name: make_user(email=f"{name}@almelo.example.nl", name=name.title())
-        for name in ("anna", "bert", "carla")
+        for name in ("anna", "bert", "carla", "dora")
     }
     make_user(email="dirk@almelo.example.nl", name="Dirk")  # not invited
     meeting = make_meeting(invitees=members.values(), sequence=1)
@@ -82,6 +82,7 @@ def mails(scene: Scene) -> dict[str, bytes]:
             uid, "bert@almelo.example.nl", "Bert", sequence=1
         ),
         "apple": messages.apple_reply(uid, "carla@almelo.example.nl", "Carla", sequence=1),
+        "gmail": messages.gmail_reply(uid, "dora@almelo.example.nl", "Dora", sequence=1),
         "old_sequence": messages.outlook_reply(
             uid, "carla@almelo.example.nl", "Carla", partstat="ACCEPTED", sequence=0
         ),
@@ -104,6 +105,7 @@ EXPECTED = {  # name: (kind, outcome)
     "outlook": (InboundKind.calendar_reply, InboundOutcome.applied),
     "thunderbird": (InboundKind.calendar_reply, InboundOutcome.applied),
     "apple": (InboundKind.calendar_reply, InboundOutcome.applied),
+    "gmail": (InboundKind.calendar_reply, InboundOutcome.applied),
     "old_sequence": (InboundKind.calendar_reply, InboundOutcome.ignored),
     "not_invited": (InboundKind.calendar_reply, InboundOutcome.ignored),
     "unknown_uid": (InboundKind.calendar_reply, InboundOutcome.ignored),
@@ -154,4 +156,5 @@ def check_records(scene: Scene, sent: dict[str, bytes]) -> None:
         "anna": Response.accepted,
         "bert": Response.tentative,
         "carla": Response.declined,  # the old SEQUENCE's "accepted" changed nothing
+        "dora": Response.accepted,
     }

@@ -1,7 +1,7 @@
 """Incoming messages as other programs write them, byte for byte (CRLF), for the inbound
 channel's tests: delivery status notifications (RFC 3464, as Postfix and Exim send them), an
 Exchange out-of-office reply, a mailto unsubscribe, and iTIP REPLY messages shaped as
-Outlook/Exchange, Thunderbird and Apple Mail send them (RFC 5546 section 3.2.3; the headers
+Outlook/Exchange, Thunderbird, Apple Mail and Gmail send them (RFC 5546 section 3.2.3; the headers
 and parameters each program is documented to write)."""
 
 import base64
@@ -392,4 +392,71 @@ From: Netwerkbrug <noreply@netwerkbrug.example.org>
 Subject: Netwerkbrug nieuwsbrief 2026 Q4
 
 Tekst.
+""")
+
+
+def gmail_reply(uid: str, attendee: str, name: str, *, partstat="ACCEPTED", sequence=0) -> bytes:
+    """Google Calendar from Gmail: multipart/mixed with text, HTML and a 7bit text/calendar
+    (`method=REPLY`) in an alternative, the calendar again as invite.ics; UTC times, the
+    attendee's CN is the address, X-NUM-GUESTS on the ATTENDEE."""
+    ics = _ics(f"""
+BEGIN:VCALENDAR
+PRODID:-//Google Inc//Google Calendar 70.9054//EN
+VERSION:2.0
+CALSCALE:GREGORIAN
+METHOD:REPLY
+BEGIN:VEVENT
+DTSTART:20300603T080000Z
+DTEND:20300603T100000Z
+DTSTAMP:20270301T101500Z
+ORGANIZER;CN=Projectleider:mailto:{INBOX}
+UID:{uid}
+ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT={partstat};CN={attendee};
+ X-NUM-GUESTS=0:mailto:{attendee}
+CREATED:20270301T090000Z
+DESCRIPTION:
+LAST-MODIFIED:20270301T101500Z
+LOCATION:Stadhuis Enschede
+SEQUENCE:{sequence}
+STATUS:CONFIRMED
+SUMMARY:Werksessie Xenia
+TRANSP:OPAQUE
+END:VEVENT
+END:VCALENDAR
+""").decode("utf-8")
+    return _crlf(f"""MIME-Version: 1.0
+Date: Mon, 1 Mar 2027 11:45:00 +0100
+Message-ID: <CAGmail0123456789@mail.gmail.example>
+Subject: Accepted: Werksessie Xenia @ Mon 3 Jun 2030 10:00 - 12:00 (CEST) ({INBOX})
+From: {name} <{attendee}>
+To: {INBOX}
+Content-Type: multipart/mixed; boundary="000000000000a1b2c3d4e5f6"
+
+--000000000000a1b2c3d4e5f6
+Content-Type: multipart/alternative; boundary="000000000000a1b2c3d4e5f5"
+
+--000000000000a1b2c3d4e5f5
+Content-Type: text/plain; charset="UTF-8"; format=flowed; delsp=yes
+
+{name} has accepted this invitation.
+
+--000000000000a1b2c3d4e5f5
+Content-Type: text/html; charset="UTF-8"
+
+<p>{name} has accepted this invitation.</p>
+
+--000000000000a1b2c3d4e5f5
+Content-Type: text/calendar; charset="UTF-8"; method=REPLY
+Content-Transfer-Encoding: 7bit
+
+{ics}
+--000000000000a1b2c3d4e5f5--
+
+--000000000000a1b2c3d4e5f6
+Content-Type: application/ics; name="invite.ics"
+Content-Disposition: attachment; filename="invite.ics"
+Content-Transfer-Encoding: base64
+
+{base64.encodebytes(ics.encode()).decode("ascii")}
+--000000000000a1b2c3d4e5f6--
 """)
