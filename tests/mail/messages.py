@@ -1,6 +1,6 @@
 """Incoming messages as other programs write them, byte for byte (CRLF), for the inbound
-channel's tests: delivery status notifications (RFC 3464, as Postfix and Exim send them), an
-Exchange out-of-office reply, a mailto unsubscribe, and iTIP REPLY messages shaped as
+channel's tests: delivery status notifications (RFC 3464, as Postfix sends them), a qmail
+bounce (no DSN), an Exchange out-of-office reply, a mailto unsubscribe, and iTIP REPLY messages shaped as
 Outlook/Exchange, Thunderbird, Apple Mail and Gmail send them (RFC 5546 section 3.2.3; the headers
 and parameters each program is documented to write)."""
 
