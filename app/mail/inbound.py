@@ -11,8 +11,8 @@ text for INBOUND_RAW_DAYS days) and recognises, in this order:
 1. bounces: an RFC 3464 delivery status notification, a message to a VERP address
    (`inbox+bounce-<outbox id>-<signature>@domain`, the Return-Path of every delivery), or a
    non-standard bounce that flufl.bounce (Mailman's detectors) recognises;
-2. auto-replies (RFC 3834 `Auto-Submitted`, out-of-office headers): recorded, never bounces;
-3. calendar replies: a `text/calendar` part with METHOD:REPLY or METHOD:COUNTER;
+2. calendar replies: a `text/calendar` part with METHOD:REPLY or METHOD:COUNTER;
+3. auto-replies (RFC 3834 `Auto-Submitted`, out-of-office headers): recorded, never bounces;
 4. unsubscribe requests: the token of a List-Unsubscribe mailto, in the subject or the
    address (`inbox+unsubscribe-<token>@domain`).
 
@@ -48,7 +48,7 @@ EXTENSION_KEY = "mail.inbound_handlers"
 VERP_BOUNCE = "bounce"
 VERP_UNSUBSCRIBE = "unsubscribe"
 UNSUBSCRIBE_SUBJECT = re.compile(r"\bunsubscribe\s+([A-Za-z0-9_-]{16,128})", re.I)
-AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Marker")
+AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond")
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To", "Cc")
 DETAIL_LENGTH = 2000
 
@@ -218,8 +218,6 @@ def is_auto_reply(msg: EmailMessage) -> bool:
         return True
     if any(msg.get(name) for name in AUTO_REPLY_HEADERS):
         return True
-    if str(msg.get("X-Auto-Response-Suppress", "")).strip().lower() in {"all", "oof"}:
-        return True
     return str(msg.get("Precedence", "")).strip().lower() == "auto_reply"
 
 
@@ -262,8 +260,7 @@ def classify(raw: bytes, envelope_recipient: str | None = None) -> tuple[Inbound
         if dsn.hard or dsn.soft:
             return InboundKind.bounce, dsn
         return InboundKind.auto_reply, None  # a delay warning: the MTA still tries
-    if is_auto_reply(msg):
-        return InboundKind.auto_reply, None
+    # before the auto-reply check: calendar programs may mark their answers as automatic
     calendar = _calendar_part(msg)
     if calendar and calendar[0] in ("REPLY", "COUNTER"):
         kind = (
@@ -271,6 +268,8 @@ def classify(raw: bytes, envelope_recipient: str | None = None) -> tuple[Inbound
         )
         sender = parseaddr(str(msg.get("From", "")))[1].lower()
         return kind, CalendarMessage(calendar[0], calendar[1], sender)
+    if is_auto_reply(msg):
+        return InboundKind.auto_reply, None
     if _bounce_candidate(msg, outbox_id):
         permanent, temporary = _flufl_failures(raw)
         if permanent or outbox_id is not None:
