@@ -188,3 +188,17 @@ def test_flask_mail_receive_asks_the_mta_to_try_again_while_the_database_is_down
     )
     assert done.returncode == 75, done.stderr.decode()
     assert b"try again later" in done.stderr
+
+
+def test_an_unsubscribe_token_in_the_address_works_too(app, scene):
+    """Some mail programs drop the mailto's subject; the token may be in the address."""
+    token = scene.tokens["stop@example.de"]
+    raw = (
+        f"From: <stop@example.de>\r\nTo: inbox+unsubscribe-{token}@netwerkbrug.example.org\r\n"
+        "Subject: \r\nMessage-ID: <u2@example.de>\r\n\r\n\r\n"
+    ).encode()
+    kind, payload = inbound.classify(raw)
+    assert (kind, payload) == (InboundKind.unsubscribe, token)
+    _receive(app, raw)
+    subscriber = db.session.get(Subscriber, scene.subscriber_ids["stop@example.de"])
+    assert subscriber.status.name == "unsubscribed"
