@@ -92,3 +92,41 @@ def test_a_worker_outlives_a_database_outage_and_sends_each_message_once(
     assert message_ids == expected  # no gaps, no duplicates
     beat = db.session.scalars(sa.select(WorkerHeartbeat)).one()
     assert beat.stopped_at is not None
+
+
+def test_a_worker_waits_out_a_mail_server_outage_and_says_so_once(app, start_worker):
+    from aiosmtpd.controller import Controller
+
+    from .conftest import Sink, SinkHandler, free_port
+
+    ids = queue_many(5)
+    port = free_port()  # nobody listens here yet: the mail server is down
+    handler = SinkHandler()
+    quick = 'app:create_app({"MAIL_RETRY_BASE_SECONDS": 1, "MAIL_HEARTBEAT_SECONDS": 0})'
+    worker = start_worker(Sink(handler, "127.0.0.1", port), flask_app=quick)
+
+    def smtp_down_seen() -> bool:
+        db.session.rollback()
+        beat = db.session.scalars(sa.select(WorkerHeartbeat)).first()
+        return beat is not None and beat.smtp_down_since is not None
+
+    controller = None
+    try:
+        _wait_until(smtp_down_seen, timeout=90)
+        threading.Event().wait(3)  # a few more failed attempts while it stays down
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        _wait_until(lambda: _statuses() == Counter({OutboxStatus.sent: 5}), timeout=120)
+        _wait_until(lambda: not smtp_down_seen(), timeout=60)
+        assert worker.process.poll() is None
+    finally:
+        worker.terminate()
+        code, output = worker.wait(timeout=60)
+        if controller is not None:
+            controller.stop()
+
+    assert code == 0, output
+    assert output.count("Mail server unreachable") == 1, output
+    assert output.count("Mail server reachable again") == 1, output
+    expected = Counter(f"<outbox-{i}@netwerkbrug.example.org>" for i in ids)
+    assert Counter(handler.message_ids()) == expected
