@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .consensus import bp as consensus_bp
     from .core.views import bp as core_bp
     from .groups import bp as groups_bp
+    from .mail.views import bp as mail_bp
     from .meetings import bp as meetings_bp
     from .newsletter import bp as newsletter_bp
     from .partners import bp as partners_bp
@@ -84,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
         reports_bp,
         visits_bp,
         projects_bp,
+        mail_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask --app wsgi seed-demo | create-admin | worker`."""
+"""Command-line tasks: `flask --app wsgi seed-demo | create-admin | worker | mail receive`."""
 
 import click
 from flask import Flask
@@ -47,3 +47,36 @@ def register_cli(app: Flask) -> None:
 
         sent = run_worker(once=once, poll_seconds=poll, echo=click.echo)
         click.echo(f"Worker stopped after delivering {sent} message(s).")
+
+    @app.cli.group("mail")
+    def mail_group():
+        """Inbound mail."""
+
+    @mail_group.command("receive")
+    @click.option(
+        "--recipient",
+        default=None,
+        help="The envelope recipient, as the MTA passes it (e.g. Postfix's ${original_recipient}).",
+    )
+    @with_appcontext
+    def mail_receive_command(recipient: str | None):
+        """Read one message on standard input (an MTA's pipe transport): bounces, calendar
+        replies and unsubscribe requests are applied, every message is recorded. Exits with
+        75 (EX_TEMPFAIL, the MTA tries again later) when the database is unreachable."""
+        import sys
+
+        import sqlalchemy as sa
+
+        from .mail.inbound import receive
+
+        raw = sys.stdin.buffer.read()
+        if not raw.strip():
+            raise click.ClickException("no message on standard input")
+        try:
+            record = receive(raw, "stdin", envelope_recipient=recipient)
+            db.session.commit()
+        except sa.exc.OperationalError as error:
+            db.session.rollback()
+            click.echo(f"database unreachable, try again later: {error}", err=True)
+            sys.exit(75)
+        click.echo(f"{record.kind.value}: {record.outcome.value}: {record.detail}")

@@ -42,6 +42,21 @@ def from_environment(instance_path: str) -> dict:
         "GROUP_DOCUMENTS_DIR": env("GROUP_DOCUMENTS_DIR")
         or str(Path(instance_path) / "group-documents"),
         "NEWSLETTER_UNSUBSCRIBE_MAILTO": env("NEWSLETTER_UNSUBSCRIBE_MAILTO") or None,
+        # Inbound mail: the address calendar replies, bounces (VERP) and mailto unsubscribes
+        # go to; read by `flask mail receive` (an MTA pipe) or polled over IMAP by the worker.
+        "MAIL_INBOUND_ADDRESS": env("MAIL_INBOUND_ADDRESS") or None,
+        "MAIL_RETRY_WINDOW_HOURS": float(env("MAIL_RETRY_WINDOW_HOURS") or 72),
+        "IMAP_HOST": env("IMAP_HOST") or None,
+        "IMAP_PORT": int(env("IMAP_PORT") or 0) or None,
+        "IMAP_USER": env("IMAP_USER") or None,
+        "IMAP_PASSWORD": env("IMAP_PASSWORD") or None,
+        "IMAP_SECURITY": (env("IMAP_SECURITY") or "ssl").lower(),
+        "IMAP_FOLDER": env("IMAP_FOLDER") or "INBOX",
+        "IMAP_FOLDER_DONE": env("IMAP_FOLDER_DONE") or "Netwerkbrug/Processed",
+        "IMAP_POLL_SECONDS": float(env("IMAP_POLL_SECONDS") or 60),
+        "DKIM_DOMAIN": env("DKIM_DOMAIN") or None,
+        "DKIM_SELECTOR": env("DKIM_SELECTOR") or None,
+        "DKIM_PRIVATE_KEY_FILE": env("DKIM_PRIVATE_KEY_FILE") or None,
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         # Staff (the project manager and group moderators) must use a second factor.
@@ -88,7 +103,10 @@ class Defaults:
     PASSWORD_MIN_LENGTH = 10
     RESET_LINK_MAX_AGE = timedelta(hours=2)
     INVITATION_LINK_MAX_AGE = timedelta(days=14)
-    MAIL_MAX_ATTEMPTS = 8
+    MAIL_HEARTBEAT_SECONDS = 10  # how often a worker writes its heartbeat row
+    MAIL_WORKER_SILENT_MINUTES = 3  # after this, the sending pages say no worker is alive
+    NEWSLETTER_BOUNCE_THRESHOLD = 5.0  # Mailman's default: disabled at this bounce score
+    INBOUND_RAW_DAYS = 30  # how long the raw text of an incoming message is kept
     MAIL_RETRY_BASE_SECONDS = 30
     MAIL_LEASE_SECONDS = 120
     MAIL_BATCH_SIZE = 50

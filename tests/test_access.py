@@ -10,6 +10,7 @@ from tests.conftest import TEST_PASSWORD, login
 from tests.consensus import access as consensus_access
 from tests.factories import make_user
 from tests.groups import access as groups_access
+from tests.mail import access as mail_access
 from tests.meetings import access as meetings_access
 from tests.newsletter import access as newsletter_access
 from tests.partners import access as partners_access
@@ -72,6 +73,7 @@ DOMAINS = [
     reports_access,
     visits_access,
     projects_access,
+    mail_access,
 ]
 for _domain in DOMAINS:
     assert not set(_domain.ACCESS) & set(ACCESS), "an endpoint is listed twice"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.database import UTCDateTime, utcnow
+from ..core.privacy import ERASED_DOMAIN
 from ..extensions import db
 
 if TYPE_CHECKING:
@@ -38,8 +39,6 @@ GENDER_TITLES = {
 }
 
 
-# Erased people and subscribers get an address here: the domain can never receive mail.
-ERASED_DOMAIN = "erased.invalid"
 # ... and this name, stored in English and shown in the reader's language on every page.
 FORMER_PARTICIPANT = "Former participant"
 FORMER_PARTICIPANT_TITLE = _l("Former participant")

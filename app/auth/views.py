@@ -20,6 +20,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.errors import DomainError
+from ..core.i18n import use_recipient_language
 from ..core.security import public
 from ..extensions import db, limiter, login_manager
 from . import bp, services, sessions, throttle, two_factor
@@ -247,6 +248,7 @@ def _set_password_page(purpose: str, template: str, max_age_key: str, success_me
         user = services.user_from_link_token(token, purpose, current_app.config[max_age_key])
     except DomainError as error:
         return render_template("auth/link_problem.html", message=error.message), error.status_code
+    use_recipient_language(user.locale)
     form = SetPasswordForm()
     if form.validate_on_submit():
         services.change_password(user, form.password.data)

@@ -1,8 +1,9 @@
-"""Language choice: the user's setting, then an explicit switch (?lang=, kept in a cookie),
-then the browser's Accept-Language, then Dutch."""
+"""Language choice: an explicit switch (?lang=, kept in a cookie); on a page reached from a
+mail link the recipient's stored language (see `use_recipient_language`); the user's setting;
+the switch cookie; the browser's Accept-Language; then Dutch."""
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from flask_login import current_user
 
 LANG_COOKIE = "lang"
@@ -19,6 +20,9 @@ def select_locale() -> str:
     switched = getattr(g, "switched_lang", None)
     if switched:
         return switched
+    recipient = _valid(getattr(g, "recipient_lang", None))
+    if recipient and not _valid(request.cookies.get(LANG_COOKIE)):
+        return recipient
     if current_user and current_user.is_authenticated and _valid(current_user.locale):
         return current_user.locale
     chosen = _valid(request.cookies.get(LANG_COOKIE))
@@ -28,6 +32,21 @@ def select_locale() -> str:
         request.accept_languages.best_match(current_app.config["LANGUAGES"])
         or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation where it is stored untranslated (a msgid kept in the
+    database and translated when shown); Babel extracts N_() by default."""
+    return message
+
+
+def use_recipient_language(lang: str | None) -> None:
+    """A page reached from a link in a mail (answer, cancel, confirm, unsubscribe, account
+    invitation) speaks the language stored for that mail's recipient, unless the reader
+    has switched language (`?lang=` now, or earlier: the cookie)."""
+    if _valid(lang):
+        g.recipient_lang = lang
+        refresh()  # Flask-Babel may have cached the locale already
 
 
 def select_timezone() -> str:
@@ -84,7 +103,11 @@ def init_app(app: Flask) -> None:
         return FORMER_PARTICIPANT_TITLE if value == FORMER_PARTICIPANT else value
 
     app.jinja_env.finalize = translate_former_participant
+    from .dates import format_moment, format_time_range
+
     app.jinja_env.globals.update(
+        format_time_range=format_time_range,
+        format_moment=format_moment,
         localised=localised,
         get_locale=get_locale,
         language_names=LANGUAGE_NAMES,

@@ -10,7 +10,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
-from ..auth.models import ERASED_DOMAIN
+from ..core.privacy import ERASED_DOMAIN
 from ..extensions import db
 from .models import OutboxMessage, OutboxStatus
 
@@ -18,7 +18,11 @@ Recipient = str | tuple[str, str]
 
 # Stored exactly as sent: CRLF line ends and 7-bit transfer encodings, so every SMTP server
 # accepts the bytes as they are and the worker never has to parse a message again.
-WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
+# max_line_length is RFC 5322's hard limit (998), not the 78 of policy.SMTP: with 78 the
+# `email` package RFC 2047-encodes any header word longer than that, and a List-Unsubscribe
+# URL then reaches mail programs as `=?utf-8?q?=3Chttps=3A//…?=`, which none of them reads.
+# Headers now fold only where they must, and never inside a URL or a Message-ID.
+WIRE_POLICY = policy.SMTP.clone(cte_type="7bit", max_line_length=998)
 
 
 def smtp_address(email: str) -> str:

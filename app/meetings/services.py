@@ -452,14 +452,11 @@ def queue_invitation_mail(invitation: Invitation, *, update: bool = False) -> No
     person = invitation.user
     locale = person.locale or "nl"
     url = external_url("meetings.show", meeting_id=meeting.id)
-    organiser = meeting.organiser
     ics = invitation_bytes(
         meeting,
         lang=locale,
         url=url,
-        organiser=(organiser.email, organiser.name)
-        if organiser
-        else (_sender_address(), "Netwerkbrug"),
+        organiser=_organiser(meeting),
         attendee=(person.email, person.name),
         response=invitation.response,
     )
@@ -484,15 +481,30 @@ def queue_invitation_mail(invitation: Invitation, *, update: bool = False) -> No
     )
     msg = build_message((person.name, person.email), subject_text, text, html)
     method = "CANCEL" if meeting.is_cancelled else "REQUEST"
-    msg.add_alternative(ics.decode("utf-8"), subtype="calendar", params={"method": method})
+    # As bytes, so the part keeps iCalendar's CRLF line ends (RFC 5545 3.1); a str would be
+    # normalised to bare LF before it is encoded.
+    msg.add_alternative(
+        ics, maintype="text", subtype="calendar", params={"method": method, "charset": "utf-8"}
+    )
     msg.add_attachment(ics, maintype="application", subtype="ics", filename="invite.ics")
     queue_message(msg, category="meetings.invitation")
 
 
-def _sender_address() -> str:
+def _organiser(meeting: Meeting) -> tuple[str, str]:
+    """The ORGANIZER of an invitation: the inbound address, which the platform reads (so a
+    calendar's Accept comes back, see meetings/inbound.py), with the organiser's name as CN.
+    Without an inbound address: the organiser's own address, else the sender's."""
     from email.utils import parseaddr
 
-    return parseaddr(current_app.config["MAIL_FROM"])[1]
+    from ..mail.inbound import inbound_address
+
+    name = meeting.organiser.name if meeting.organiser else "Netwerkbrug"
+    inbox = inbound_address(current_app.config)
+    if inbox:
+        return inbox, name
+    if meeting.organiser:
+        return meeting.organiser.email, name
+    return parseaddr(current_app.config["MAIL_FROM"])[1], name
 
 
 # --- agenda ------------------------------------------------------------------------------

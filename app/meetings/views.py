@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 
 from ..auth.models import User
 from ..core.errors import DomainError
+from ..core.i18n import use_recipient_language
 from ..core.pagination import paginate
 from ..core.security import public
 from ..core.urls import external_url
@@ -489,6 +490,7 @@ def rsvp(token: str):
     """The answer link from the invitation mail: no sign-in needed. GET only shows the
     choice (mail scanners open links); the button posts it."""
     invitation = services.invitation_for_token(token)
+    use_recipient_language(invitation.user.locale)
     meeting = invitation.meeting
     form = RsvpForm()
     if request.method == "GET":

@@ -33,6 +33,7 @@ class SubscriberStatus(enum.Enum):
     confirmed = "confirmed"  # receives editions
     unsubscribed = "unsubscribed"
     failed = "failed"  # the mail server refused an edition for good (address gone)
+    disabled = "disabled"  # bounced too often (bounce_score over the threshold)
 
     @property
     def title(self) -> str:
@@ -44,6 +45,7 @@ SUBSCRIBER_STATUS_TITLES = {
     SubscriberStatus.confirmed: _l("Confirmed"),
     SubscriberStatus.unsubscribed: _l("Unsubscribed"),
     SubscriberStatus.failed: _l("Address refused"),
+    SubscriberStatus.disabled: _l("Disabled after bounces"),
 }
 
 
@@ -91,6 +93,10 @@ class Subscriber(db.Model):
     consent_basis: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Mailman-style bounce score: a hard bounce counts 1, a soft one 0.5, at most once a day.
+    bounce_score: Mapped[float] = mapped_column(sa.Float, default=0.0, server_default="0")
+    last_bounce_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bounce_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     deliveries: Mapped[list["Delivery"]] = relationship(
         back_populates="subscriber", passive_deletes=True

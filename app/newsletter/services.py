@@ -32,6 +32,8 @@ from ..core.i18n import LANGUAGE_NAMES
 from ..core.markdown import render_markdown
 from ..core.urls import external_url
 from ..extensions import db
+from ..mail.inbound import inbound_address
+from ..mail.inbound import unsubscribe_mailto as inbound_unsubscribe_mailto
 from ..mail.models import OutboxMessage, OutboxStatus
 from ..mail.services import (
     WIRE_POLICY,
@@ -205,8 +207,9 @@ def subscribe(
         sent = subscriber.confirmation_sent_at
         if sent is not None and utcnow() - sent < CONFIRMATION_RESEND_INTERVAL:
             return None
-    else:  # unsubscribed or refused earlier: a new opt-in, with what was entered now
+    else:  # unsubscribed, refused or disabled earlier: a new opt-in, with what was entered now
         subscriber.status = SubscriberStatus.pending
+        subscriber.bounce_score = 0.0
         subscriber.consent_source = ConsentSource.form
         subscriber.language = language
         subscriber.name = name.strip()[:120] or subscriber.name
@@ -605,14 +608,38 @@ class Reader:
 PREVIEW_TOKEN = "preview"  # noqa: S105 (a placeholder in previews, not a secret)
 
 
-def unsubscribe_mailto() -> str:
-    configured = current_app.config.get("NEWSLETTER_UNSUBSCRIBE_MAILTO")
-    return configured or parseaddr(current_app.config["MAIL_FROM"])[1]
+def unsubscribe_mailto(token: str) -> str:
+    """The mailto half of List-Unsubscribe: to the inbound address (read by
+    app.mail.inbound), with the subscriber's token in the subject and the address."""
+    config = current_app.config
+    inbox = inbound_address(config)
+    if inbox:
+        return inbound_unsubscribe_mailto(inbox, token)
+    address = config.get("NEWSLETTER_UNSUBSCRIBE_MAILTO") or parseaddr(config["MAIL_FROM"])[1]
+    return f"mailto:{address}?subject=unsubscribe%20{token}"
 
 
 # Stand-ins for what differs per reader, so a chunk renders the templates once per language.
 _EMAIL_MARK = "NBREADEREMAILd41f9c"
 _TOKEN_MARK = "NBREADERTOKENd41f9c"  # noqa: S105 (a stand-in, not a secret)
+
+
+# Whole sentences per shown language, so each translation names that language in its own
+# words ("Sie lesen die niederländische Fassung") instead of gluing in "Nederlands".
+FALLBACK_NOTES = {
+    "nl": "This edition is not available in %(wanted)s. You are reading the Dutch version.",
+    "de": "This edition is not available in %(wanted)s. You are reading the German version.",
+    "en": "This edition is not available in %(wanted)s. You are reading the English version.",
+}
+_l("This edition is not available in %(wanted)s. You are reading the Dutch version.")
+_l("This edition is not available in %(wanted)s. You are reading the German version.")
+_l("This edition is not available in %(wanted)s. You are reading the English version.")
+
+
+def fallback_note(wanted: str, shown: str):
+    """The note above an edition shown in `shown` to a reader of `wanted` (lazy: it is
+    translated where it is printed, in the reader's language)."""
+    return _l(FALLBACK_NOTES[shown], wanted=LANGUAGE_NAMES.get(wanted, wanted))
 
 
 def _rendered(edition: Edition, language: str) -> tuple[str, str, str]:
@@ -632,8 +659,7 @@ def _rendered(edition: Edition, language: str) -> tuple[str, str, str]:
         reader_email=_EMAIL_MARK,
         lang=lang,
         is_fallback=lang != language,
-        reader_language=LANGUAGE_NAMES.get(language, language),
-        content_language=LANGUAGE_NAMES.get(lang, lang),
+        fallback_note=fallback_note(language, lang) if lang in FALLBACK_NOTES else "",
         title=edition.title_in(lang),
         body_text=edition.body_in(lang),
         body_html=render_markdown(edition.body_in(lang)),
@@ -661,10 +687,7 @@ def edition_message(edition: Edition, reader: Reader, *, cache: dict | None = No
     domain = message_id_domain(current_app.config)
     headers = {
         "List-Id": f"Netwerkbrug newsletter <newsletter.{domain}>",
-        "List-Unsubscribe": (
-            f"<{unsubscribe_url}>, <mailto:{unsubscribe_mailto()}"
-            f"?subject=unsubscribe%20{reader.token}>"
-        ),
+        "List-Unsubscribe": f"<{unsubscribe_url}>, <{unsubscribe_mailto(reader.token)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     if reader.subscriber_id is not None:
@@ -853,8 +876,10 @@ def produce_deliveries(limit: int) -> int:
 
 def finish_editions(_limit: int = 0) -> int:
     """Marks editions sent once no delivery waits and no outbox row of theirs is still
-    pending or being sent; subscribers whose address was refused for good are marked failed
-    so the next edition skips them. Returns how many editions were finished."""
+    pending or being sent; subscribers whose address was refused for good (a 5xx answer,
+    `is_refused`) are marked failed so the next edition skips them. A message that was only
+    deferred until the retry window closed marks nobody. Returns how many editions were
+    finished."""
     unsettled_outbox = (
         sa.select(Delivery.id)
         .join(OutboxMessage, Delivery.outbox_message_id == OutboxMessage.id)
@@ -883,7 +908,11 @@ def finish_editions(_limit: int = 0) -> int:
         refused = (
             sa.select(Delivery.subscriber_id)
             .join(OutboxMessage, Delivery.outbox_message_id == OutboxMessage.id)
-            .where(Delivery.edition_id.in_(finished), OutboxMessage.status == OutboxStatus.failed)
+            .where(
+                Delivery.edition_id.in_(finished),
+                OutboxMessage.status == OutboxStatus.failed,
+                OutboxMessage.is_refused.is_(True),
+            )
         )
         db.session.execute(
             sa.update(Subscriber)

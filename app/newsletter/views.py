@@ -22,12 +22,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import DomainError
-from ..core.i18n import LANGUAGE_NAMES
+from ..core.i18n import LANGUAGE_NAMES, use_recipient_language
 from ..core.markdown import render_markdown
 from ..core.pagination import paginate
 from ..core.security import admin_required, public
 from ..core.urls import external_url
 from ..extensions import csrf, db, limiter
+from ..mail.heartbeat import worker_status
 from . import bp, services
 from .forms import (
     ActionForm,
@@ -38,6 +39,7 @@ from .forms import (
     SendTestForm,
     SubscribeForm,
 )
+from .inbound import reenable_subscriber as reenable
 from .models import LANGUAGES, Edition, EditionStatus, Subscriber, SubscriberStatus
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -124,6 +126,7 @@ def confirm(token: str):
         return render_template(
             "newsletter/link_problem.html", message=error.message
         ), error.status_code
+    use_recipient_language(subscriber.language)
     form = ActionForm()
     if form.validate_on_submit():
         try:
@@ -157,6 +160,7 @@ def unsubscribe(token: str):
         return render_template(
             "newsletter/link_problem.html", message=error.message, unsubscribe=True
         ), error.status_code
+    use_recipient_language(subscriber.language)
     if request.method == "POST":
         services.unsubscribe(subscriber)
         db.session.commit()
@@ -182,6 +186,7 @@ def edition(edition_id: int):
         lang=lang,
         wanted=wanted,
         is_fallback=lang != wanted,
+        fallback_note=services.fallback_note(wanted, lang) if lang != wanted else "",
         title=edition.title_in(lang),
         body=render_markdown(edition.body_in(lang)),
         others=others,
@@ -343,6 +348,24 @@ def unsubscribe_subscriber(subscriber_id: int):
     if not (back.startswith("/newsletter/admin/subscribers") and "//" not in back):
         back = url_for("newsletter.subscribers")
     return redirect(back)
+
+
+@bp.post("/admin/subscribers/<int:subscriber_id>/reenable")
+@admin_required
+def reenable_subscriber(subscriber_id: int):
+    """Puts a subscriber disabled after bounces back on the list."""
+    subscriber = db.get_or_404(Subscriber, subscriber_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("newsletter.subscribers")), 400
+    try:
+        reenable(current_user, subscriber)
+    except DomainError as error:
+        flash(str(error.message), "warning")
+        return redirect(url_for("newsletter.subscribers")), error.status_code
+    db.session.commit()
+    flash(_("%(email)s receives the newsletter again.", email=subscriber.email), "success")
+    return redirect(url_for("newsletter.subscribers", status=SubscriberStatus.confirmed.name))
 
 
 @bp.route("/admin/subscribers/import", methods=["GET", "POST"])
@@ -624,6 +647,29 @@ def resume_edition(edition_id: int):
     )
 
 
+def _worker_notice(edition: Edition) -> str | None:
+    """While an edition is being sent: a sentence when no mail worker is alive or the mail
+    server is unreachable (from the workers' heartbeats)."""
+    if edition.status is not EditionStatus.sending:
+        return None
+    status = worker_status()
+    if status.last_seen_at is None:
+        return _("No mail worker has reported yet: the messages wait until one runs.")
+    if not status.is_alive:
+        return ngettext(
+            "No mail worker has reported for %(num)s minute: the messages wait until one runs again.",
+            "No mail worker has reported for %(num)s minutes: the messages wait until one runs again.",
+            status.silent_minutes or 0,
+        )
+    if status.smtp_down_since is not None:
+        return _(
+            "The mail server has been unreachable since %(time)s; the messages wait. Last answer: %(error)s",
+            time=format_datetime(status.smtp_down_since, "short"),
+            error=status.smtp_error or "",
+        )
+    return None
+
+
 @bp.get("/admin/editions/<int:edition_id>/progress")
 @admin_required
 def progress(edition_id: int):
@@ -631,6 +677,7 @@ def progress(edition_id: int):
     return render_template(
         "newsletter/admin/progress.html",
         edition=edition,
+        worker_notice=_worker_notice(edition),
         progress=services.edition_progress(edition),
         failures=services.failed_deliveries(edition),
         unsubscribes=services.unsubscribes_since([edition.id]).get(edition.id, 0),
@@ -649,4 +696,5 @@ def progress_json(edition_id: int):
         "status_title": edition.status.title,
         "progress": progress.as_dict(),
         "sent_at": format_datetime(edition.sent_at, "short") if edition.sent_at else None,
+        "worker_notice": _worker_notice(edition),
     }

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import DomainError
+from ..core.i18n import use_recipient_language
 from ..core.pagination import paginate
 from ..core.security import public
 from ..core.urls import external_url
@@ -246,6 +247,7 @@ def cancel_registration(token: str):
         registration = reg.registration_for_token(token)
     except DomainError as error:
         return _link_problem(error)
+    use_recipient_language(registration.locale)
     form = ActionForm()
     event = services.summary(registration.owner, _lang())
     if form.validate_on_submit():

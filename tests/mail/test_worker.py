@@ -122,6 +122,7 @@ def test_a_5xx_answer_fails_the_message_for_good(smtp_config):
 
     row = outbox_row(refused)
     assert row.status is OutboxStatus.failed
+    assert row.is_refused
     assert "550" in row.last_error
     assert "No such user here" in row.last_error
     assert outbox_row(accepted).status is OutboxStatus.sent
@@ -134,20 +135,28 @@ def test_a_5xx_answer_fails_the_message_for_good(smtp_config):
     assert sink.message_ids() == [expected_message_id(accepted)]
 
 
-def test_a_message_fails_once_its_attempts_are_used_up(app, smtp_config, monkeypatch):
-    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 3)
+def test_a_deferred_message_fails_only_once_the_retry_window_is_over(app, smtp_config):
     smtp_config.handler.answers["vol@example.org"] = "452 4.2.2 Mailbox full"
     row = queue_mail("vol@example.org")
-    row.attempts = 2
+    row.attempts = 20  # far more than any fixed number of attempts
     row_id = row.id
     db.session.commit()
 
     assert run_worker(once=True) == 0
+    row = outbox_row(row_id)
+    assert row.status is OutboxStatus.pending  # still inside the 72 hours
+    assert row.attempts == 21
+
+    window = app.config["MAIL_RETRY_WINDOW_HOURS"]
+    row.created_at = utcnow() - timedelta(hours=window, minutes=1)
+    row.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert run_worker(once=True) == 0
 
     row = outbox_row(row_id)
     assert row.status is OutboxStatus.failed
-    assert row.attempts == 3
-    assert "gave up after 3 attempts" in row.last_error
+    assert not row.is_refused  # deferred, not refused: the address is not known to be dead
+    assert f"gave up after 22 attempts in {window:g} hours" in row.last_error
     assert "452 4.2.2 Mailbox full" in row.last_error
 
 

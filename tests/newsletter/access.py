@@ -36,6 +36,10 @@ ACCESS: dict = {
         "args": lambda w: {"subscriber_id": w["newsletter_reader"].id},
         "POST": (SIGN_IN, 403, 302),
     },
+    "newsletter.reenable_subscriber": {
+        "args": lambda w: {"subscriber_id": w["newsletter_disabled"].id},
+        "POST": (SIGN_IN, 403, 302),
+    },
     "newsletter.import_subscribers": {"GET": ADMIN_PAGE, "POST": (SIGN_IN, 403, 400)},
     "newsletter.editions": {"GET": ADMIN_PAGE},
     "newsletter.new_edition": {"GET": ADMIN_PAGE, "POST": (SIGN_IN, 403, 400)},
@@ -74,6 +78,9 @@ def populate(world: dict) -> None:
     from tests.factories import make_edition, make_subscriber
 
     world["newsletter_reader"] = make_subscriber(email="reader@example.org")
+    world["newsletter_disabled"] = make_subscriber(
+        email="bouncing@example.org", status=SubscriberStatus.disabled
+    )
     pending = make_subscriber(email="pending@example.org", status=SubscriberStatus.pending)
     world["newsletter_confirm_token"] = services.confirmation_token(pending)
     world["newsletter_draft"] = make_edition(quarter="2026 Q4")

@@ -231,7 +231,7 @@ def test_the_archive_shows_sent_editions_in_the_readers_language_with_a_note(cli
     index = client.get("/newsletter/").get_data(as_text=True)
     assert "2026 Q3" in index and "2026 Q4" not in index
     english = client.get(f"/newsletter/editions/{sent.id}").get_data(as_text=True)
-    assert "This edition is not available in English. You are reading the Nederlands version." in (
+    assert "This edition is not available in English. You are reading the Dutch version." in (
         english
     )
     assert '<article lang="nl"' in english

@@ -152,7 +152,7 @@ def test_a_missing_language_falls_back_with_a_note(smtp_config):
     german = by_address[next(s.email for s in subscribers if s.language == "de")]
     assert "Nieuws uit Enschede" in str(english["Subject"])  # Dutch comes first
     assert english["Content-Language"] == "nl"
-    note = "This edition is not available in English. You are reading the Nederlands version."
+    note = "This edition is not available in English. You are reading the Dutch version."
     assert note in english.get_body(("plain",)).get_content()
     assert note in english.get_body(("html",)).get_content()
     assert "not available" not in german.get_body(("plain",)).get_content()

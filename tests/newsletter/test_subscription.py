@@ -53,7 +53,7 @@ def test_subscribing_sends_a_confirmation_in_the_chosen_language_and_waits(clien
 
 
 def test_the_confirmation_link_asks_once_and_then_confirms(client):
-    subscribe(client)
+    subscribe(client, language="en")  # the page speaks the subscriber's language
     link = confirm_link(outbox()[0])
 
     page = client.get(link)
@@ -175,7 +175,7 @@ def test_subscribing_is_rate_limited(client):
 
 
 def test_one_click_unsubscribe_by_post_needs_no_login_and_no_csrf_token(app, client, monkeypatch):
-    subscriber = make_subscriber(email="leave@example.org")
+    subscriber = make_subscriber(email="leave@example.org", language="en")
     db.session.commit()
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
 
@@ -195,7 +195,7 @@ def test_one_click_unsubscribe_by_post_needs_no_login_and_no_csrf_token(app, cli
 
 
 def test_the_unsubscribe_link_shows_one_button_and_changes_nothing_by_get(client):
-    subscriber = make_subscriber(email="leave@example.org")
+    subscriber = make_subscriber(email="leave@example.org", language="en")
     db.session.commit()
 
     page = client.get(f"/newsletter/unsubscribe/{subscriber.token}")

@@ -24,6 +24,11 @@
     ["total", "sent", "pending", "retrying", "failed", "skipped"].forEach(function (name) {
       show(name, p[name]);
     });
+    var notice = box.querySelector('[data-field="worker_notice"]');
+    if (notice) {
+      notice.textContent = data.worker_notice || "";
+      notice.hidden = !data.worker_notice;
+    }
     if (data.status !== initialStatus) {
       window.location.reload(); // new buttons and the list of failures come with the page
       return false;
