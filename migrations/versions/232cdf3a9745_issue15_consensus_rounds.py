@@ -2,7 +2,7 @@
 group quorum floor, membership terms, German proposal titles
 
 Revision ID: 232cdf3a9745
-Revises: a14c5e551010
+Revises: 3ef1d44c130e
 Create Date: 2026-12-01 23:40:25.104751
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '232cdf3a9745'
-down_revision = 'a14c5e551010'
+down_revision = '3ef1d44c130e'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Issue 16: inbound mail (recorded messages), bounce scores, worker heartbeats, refused outbox rows
 
 Revision ID: 3ef1d44c130e
-Revises: eeb1fe042a63
+Revises: a14c5e551010
 Create Date: 2026-12-01 23:41:16.640367
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3ef1d44c130e'
-down_revision = 'eeb1fe042a63'
+down_revision = 'a14c5e551010'
 branch_labels = None
 depends_on = None
 
