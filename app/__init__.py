@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     from .core.database import render_migration_item
+    from .search.models import is_schema_object
 
     migrate.init_app(
         app,
@@ -29,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
         render_as_batch=True,
         compare_type=True,
         render_item=render_migration_item,
+        include_name=is_schema_object,
     )
     csrf.init_app(app)
     limiter.init_app(app)
@@ -60,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .newsletter import bp as newsletter_bp
     from .partners import bp as partners_bp
     from .reports import bp as reports_bp
+    from .search import bp as search_bp
     from .visits import bp as visits_bp
 
     for blueprint in (
@@ -74,8 +77,13 @@ def create_app(config: dict | None = None) -> Flask:
         newsletter_bp,
         reports_bp,
         visits_bp,
+        search_bp,
     ):
         app.register_blueprint(blueprint)
+
+    from .search import index as search_index
+
+    search_index.init_app(app)
 
     from .cli import register_cli
 

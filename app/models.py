@@ -8,4 +8,5 @@ from .mail import models as mail_models  # noqa: F401
 from .meetings import models as meetings_models  # noqa: F401
 from .newsletter import models as newsletter_models  # noqa: F401
 from .partners import models as partners_models  # noqa: F401
+from .search import models as search_models  # noqa: F401
 from .visits import models as visits_models  # noqa: F401
