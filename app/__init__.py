@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .consensus import bp as consensus_bp
     from .core.views import bp as core_bp
     from .groups import bp as groups_bp
+    from .home import bp as home_bp
     from .meetings import bp as meetings_bp
     from .newsletter import bp as newsletter_bp
     from .partners import bp as partners_bp
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
         reports_bp,
         visits_bp,
         search_bp,
+        home_bp,
     ):
         app.register_blueprint(blueprint)
 

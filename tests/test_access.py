@@ -24,6 +24,8 @@ ACCESS = {
     "core.index": {"GET": (200, 200, 200)},
     "core.healthz": {"GET": (200, 200, 200)},
     "search.index": {"GET": (200, 200, 200)},
+    "home.about": {"GET": (200, 200, 200)},
+    "home.favicon": {"GET": (200, 200, 200)},
     # Every domain has landed: the placeholder page answers 404 for any name.
     "auth.login": {"GET": (200, 302, 302), "POST": (400, 302, 302)},
     "auth.logout": {"POST": (302, 302, 302)},

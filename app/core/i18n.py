@@ -76,6 +76,9 @@ def init_app(app: Flask) -> None:
     from .markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    from . import dates
+
+    dates.init_app(app)
     from ..auth.models import FORMER_PARTICIPANT, FORMER_PARTICIPANT_TITLE
 
     def translate_former_participant(value):

@@ -1,0 +1,60 @@
+"""Dates and times as people read them, in one style per language and a 24-hour clock
+without seconds, in the platform's time zone (Europe/Berlin):
+
+    nl  10 maart 2027, 10:00
+    de  10. März 2027, 10:00
+    en  10 March 2027, 10:00   (day before month, as in British English)
+
+Templates use the filters `day`, `when` and `clock`; mails and PDFs call the functions
+inside `force_locale(recipient.locale)`."""
+
+from datetime import date, datetime, time
+
+from babel.dates import format_date, format_time
+from flask import Flask
+from flask_babel import get_locale, get_timezone
+
+DAY_PATTERNS = {"nl": "d MMMM y", "de": "d. MMMM y", "en": "d MMMM y"}
+CLOCK_PATTERN = "HH:mm"
+
+
+def _lang(lang: str | None) -> str:
+    code = lang or str(get_locale() or "en")
+    code = code.split("_")[0]
+    return code if code in DAY_PATTERNS else "en"
+
+
+def _local(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a date helper")
+    return value.astimezone(get_timezone())
+
+
+def format_day(value: date | datetime | None, lang: str | None = None) -> str:
+    """`10 maart 2027`; a datetime is first moved to local time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    code = _lang(lang)
+    return format_date(value, DAY_PATTERNS[code], locale=code)
+
+
+def format_clock(value: datetime | time | None, lang: str | None = None) -> str:
+    """`10:00` (24-hour clock, no seconds)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value)
+    return format_time(value, CLOCK_PATTERN, locale=_lang(lang))
+
+
+def format_when(value: datetime | None, lang: str | None = None) -> str:
+    """`10 maart 2027, 10:00` in local time."""
+    if value is None:
+        return ""
+    return f"{format_day(value, lang)}, {format_clock(value, lang)}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(day=format_day, when=format_when, clock=format_clock)
