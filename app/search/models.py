@@ -75,6 +75,8 @@ class SearchEntry(db.Model):
     title: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
     titles: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     body: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Where each part of the body lies: [[language or "", start, end], …] (for snippets).
+    sections: Mapped[list] = mapped_column(sa.JSON, default=list)
     happened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     document: Mapped[str | None] = mapped_column(sa.Text().with_variant(TSVECTOR(), "postgresql"))
 

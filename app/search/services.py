@@ -175,10 +175,28 @@ def search(
     if kind:
         stmt = stmt.where(SearchEntry.kind == kind)
     hits = [
-        Hit(entry, slug, snippet(entry.body, terms))
+        Hit(entry, slug, snippet(*_region(entry, terms, lang), terms))
         for entry, slug in db.session.execute(stmt).all()
     ]
     return Results(query, kind, counts, hits, page, per_page)
+
+
+def _contains(text: str, terms: list[str]) -> bool:
+    return any(fold(word).startswith(term) for word in WORD.findall(text) for term in terms)
+
+
+def _region(entry: SearchEntry, terms: list[str], lang: str) -> tuple[str]:
+    """The part of the body to show: the reader's language if the words occur in it, else
+    a part without language, else another language's part, else the whole body."""
+    parts = [(code, entry.body[start:end]) for code, start, end in entry.sections or []]
+    for wanted in (lang, ""):
+        for code, text in parts:
+            if code == wanted and _contains(text, terms):
+                return (text,)
+    for _code, text in parts:
+        if _contains(text, terms):
+            return (text,)
+    return (entry.body,)
 
 
 def snippet(body: str, terms: list[str], words: int = SNIPPET_WORDS) -> Markup:
@@ -197,7 +215,7 @@ def snippet(body: str, terms: list[str], words: int = SNIPPET_WORDS) -> Markup:
     start_word = max(0, first - words // 3)
     end_word = min(len(word_positions), start_word + words)
     start = word_positions[start_word]
-    end = word_positions[end_word - 1] + 1
+    end = word_positions[end_word - 1] + 1 if end_word < len(word_positions) else len(tokens)
     parts = []
     for i in range(start, end):
         token = tokens[i]

@@ -1,8 +1,12 @@
 """What each kind of content puts into the search index, and which changed rows touch which
 entry. Search builds on every domain; no domain imports search."""
 
+import html
 from dataclasses import dataclass, field
 from datetime import datetime
+
+import nh3
+from markdown_it import MarkdownIt
 
 from ..auth.models import User
 from ..consensus.models import Proposal, ProposalVersion, Round
@@ -15,13 +19,25 @@ from ..visits.models import Visit, VisitPoint
 from .extract import document_text
 
 LANGS = ("nl", "de", "en")
+_markdown = MarkdownIt("js-default")
+
+
+def plain(text: str) -> str:
+    """The words a reader sees in user-written Markdown (no `##`, no link syntax)."""
+    if not text:
+        return ""
+    return html.unescape(nh3.clean(_markdown.render(text), tags=set())).strip()
+
+
+# A part of an entry's body: plain text, or (language, text) where content has languages.
+Part = str | tuple[str, str]
 
 
 @dataclass
 class EntryData:
     kind: str
     titles: dict[str, str]
-    body_parts: list[str]
+    body_parts: list[Part]
     is_public: bool = False
     group_id: int | None = None
     meeting_id: int | None = None
@@ -32,11 +48,21 @@ class EntryData:
     def row(self) -> dict:
         titles = {lang: text for lang, text in self.titles.items() if text}
         title_words = list(dict.fromkeys([*titles.values(), *self.extra_title_parts]))
+        body, sections = "", []
+        for part in self.body_parts:
+            lang, text = part if isinstance(part, tuple) else ("", part)
+            if not text:
+                continue
+            if body:
+                body += "\n"
+            sections.append([lang, len(body), len(body) + len(text)])
+            body += text
         return {
             "kind": self.kind,
             "titles": titles,
-            "title": " / ".join(title_words)[:1000],
-            "body": "\n".join(part for part in self.body_parts if part),
+            "title": " / ".join(t for t in title_words if t)[:1000],
+            "body": body,
+            "sections": sections,
             "is_public": self.is_public,
             "group_id": self.group_id,
             "meeting_id": self.meeting_id,
@@ -49,8 +75,9 @@ def _per_language(obj, name: str) -> dict[str, str]:
     return {lang: getattr(obj, f"{name}_{lang}", "") or "" for lang in LANGS}
 
 
-def _texts(obj, name: str) -> list[str]:
-    return list(_per_language(obj, name).values())
+def _texts(obj, name: str) -> list[tuple[str, str]]:
+    """The field in each language as Markdown-free text, tagged with its language."""
+    return [(lang, plain(text)) for lang, text in _per_language(obj, name).items()]
 
 
 def organisation_entry(o: Organisation) -> EntryData | None:
@@ -101,7 +128,7 @@ def meeting_entry(m: Meeting) -> EntryData:
         body_parts=[
             *_texts(m, "description"),
             *(item.title for item in m.agenda_items),
-            m.minutes if approved else "",
+            plain(m.minutes) if approved else "",
             m.venue,
             m.city,
         ],
@@ -116,7 +143,13 @@ def proposal_entry(p: Proposal) -> EntryData:
     return EntryData(
         kind="decision" if p.is_decided else "proposal",
         titles={"nl": p.title},
-        body_parts=[version.text_nl, version.text_de, version.change_note] if version else [],
+        body_parts=[
+            ("nl", plain(version.text_nl)),
+            ("de", plain(version.text_de)),
+            plain(version.change_note),
+        ]
+        if version
+        else [],
         group_id=p.group_id,
         happened_at=p.decided_at or p.created_at,
     )
@@ -142,7 +175,7 @@ def point_entry(p: VisitPoint) -> EntryData:
     return EntryData(
         kind="point",
         titles=_per_language(visit, "title"),
-        body_parts=[p.text],
+        body_parts=[plain(p.text)],
         is_public=True,
         parent_id=p.visit_id,
         happened_at=p.created_at,

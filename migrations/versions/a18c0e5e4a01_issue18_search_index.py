@@ -45,6 +45,7 @@ def upgrade():
         sa.Column('title', sa.String(length=1000), server_default='', nullable=False),
         sa.Column('titles', sa.JSON(), nullable=False),
         sa.Column('body', sa.Text(), server_default='', nullable=False),
+        sa.Column('sections', sa.JSON(), nullable=False),
         sa.Column('happened_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('document', sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql'), nullable=True),
         sa.ForeignKeyConstraint(['group_id'], ['working_groups.id'], name=op.f('fk_search_entries_group_id_working_groups'), ondelete='CASCADE'),

@@ -257,3 +257,20 @@ def test_query_syntax_is_only_words(admin):
         search(query, admin)  # never a database error
     assert search('"wohnungen"', admin).total == 1
     assert search("(wohnungen*)", admin).total == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown", "hidden"),
+    [("de", "tagte in Münster", "kwam bijeen"), ("nl", "kwam bijeen", "tagte in Münster")],
+)
+def test_snippets_come_from_the_readers_language_without_markdown(admin, lang, shown, hidden):
+    from app.newsletter.models import EditionStatus
+    from tests.factories import make_edition
+
+    make_edition(status=EditionStatus.sent)  # "Het **Xenia**-overleg …" in each language
+    db.session.commit()
+    results = search("xenia", admin, lang=lang)
+    assert results.total == 1
+    snippet = str(results.hits[0].snippet)
+    assert shown in snippet and hidden not in snippet
+    assert "**" not in snippet
