@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.models import User
 from ..core.audit import record_audit
 from ..core.database import utcnow
+from ..core.dates import format_when
 from ..core.errors import DomainError
 from ..core.urls import external_url
 from ..extensions import db
@@ -765,7 +766,7 @@ def _mail_people(people: list[User], round_: Round, template: str, category: str
     for person in people:
         locale = person.locale or "nl"
         with force_locale(locale):
-            deadline = format_datetime(round_.closes_at, "long")
+            deadline = format_when(round_.closes_at)
         queue_template_mail(
             template,
             to=(person.name, person.email),

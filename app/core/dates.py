@@ -15,6 +15,8 @@ from flask import Flask
 from flask_babel import get_locale, get_timezone
 
 DAY_PATTERNS = {"nl": "d MMMM y", "de": "d. MMMM y", "en": "d MMMM y"}
+# With the day of the week: `woensdag 10 maart 2027`, `Mittwoch, 10. März 2027`.
+WEEKDAY_PATTERNS = {"nl": "EEEE d MMMM y", "de": "EEEE, d. MMMM y", "en": "EEEE d MMMM y"}
 CLOCK_PATTERN = "HH:mm"
 
 
@@ -25,19 +27,25 @@ def _lang(lang: str | None) -> str:
 
 
 def _local(value: datetime) -> datetime:
+    """Aware values move to local time; naive ones are taken as local time already
+    (a visit's programme is written as wall-clock times)."""
     if value.tzinfo is None:
-        raise ValueError("naive datetime given to a date helper")
+        return value
     return value.astimezone(get_timezone())
 
 
-def format_day(value: date | datetime | None, lang: str | None = None) -> str:
-    """`10 maart 2027`; a datetime is first moved to local time."""
+def format_day(
+    value: date | datetime | None, lang: str | None = None, *, weekday: bool = False
+) -> str:
+    """`10 maart 2027` (with `weekday`: `woensdag 10 maart 2027`); a datetime is first
+    moved to local time."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = _local(value).date()
     code = _lang(lang)
-    return format_date(value, DAY_PATTERNS[code], locale=code)
+    patterns = WEEKDAY_PATTERNS if weekday else DAY_PATTERNS
+    return format_date(value, patterns[code], locale=code)
 
 
 def format_clock(value: datetime | time | None, lang: str | None = None) -> str:
@@ -49,11 +57,11 @@ def format_clock(value: datetime | time | None, lang: str | None = None) -> str:
     return format_time(value, CLOCK_PATTERN, locale=_lang(lang))
 
 
-def format_when(value: datetime | None, lang: str | None = None) -> str:
-    """`10 maart 2027, 10:00` in local time."""
+def format_when(value: datetime | None, lang: str | None = None, *, weekday: bool = False) -> str:
+    """`10 maart 2027, 10:00` in local time (with `weekday`: `woensdag 10 maart 2027, 10:00`)."""
     if value is None:
         return ""
-    return f"{format_day(value, lang)}, {format_clock(value, lang)}"
+    return f"{format_day(value, lang, weekday=weekday)}, {format_clock(value, lang)}"
 
 
 def init_app(app: Flask) -> None:

@@ -17,10 +17,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.dates import format_when
 from ..core.errors import DomainError
 from ..core.i18n import LANGUAGE_NAMES
 from ..core.markdown import render_markdown
@@ -628,5 +629,5 @@ def progress_json(edition_id: int):
         "status": edition.status.name,
         "status_title": edition.status.title,
         "progress": progress.as_dict(),
-        "sent_at": format_datetime(edition.sent_at, "short") if edition.sent_at else None,
+        "sent_at": format_when(edition.sent_at) if edition.sent_at else None,
     }
