@@ -1,4 +1,5 @@
 from flask import current_app, g, render_template, send_from_directory
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..core.security import public
@@ -31,13 +32,9 @@ def favicon():
     )
 
 
-@bp.app_context_processor
-def _for_me_count():
-    def for_me_count() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        if "for_me_count" not in g:
-            g.for_me_count = services.pending_counts(current_user)
-        return g.for_me_count
-
-    return {"for_me_count": for_me_count}
+@bp.get("/for-me/count.json")
+def for_me_count():
+    """The header's number, fetched by the page's script so that other pages spend no
+    query on it."""
+    count = services.pending_counts(current_user)
+    return {"count": count, "label": ngettext("thing waits", "things wait", count)}

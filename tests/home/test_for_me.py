@@ -135,7 +135,19 @@ def test_the_page_links_each_item_to_where_it_is_done(client):
     assert f'href="/consensus/proposals/{w["decision"].id}/decision"' in html
     assert "Zahlen sammeln" in html and "Nicht meins" not in html and "Fremde Runde" not in html
     assert "4 things wait for you." in html
-    assert '<span class="badge rounded-pill text-bg-light">4' in html  # the count in the header
+    assert "<span data-number>4</span>" in html  # the count in the header
+
+
+def test_other_pages_fetch_the_count(client):
+    w = world()
+    w["member"].set_password(TEST_PASSWORD)
+    db.session.commit()
+    login(client, w["member"].email)
+    html = client.get("/groups/").get_data(as_text=True)
+    assert 'data-for-me-count="/for-me/count.json"' in html
+    assert "js/for-me.js" in html
+    answer = client.get("/for-me/count.json", headers={"Accept-Language": "de"})
+    assert answer.get_json() == {"count": 4, "label": "things wait"}  # the person's language
 
 
 @pytest.mark.parametrize("copies", [1, 4])
