@@ -26,7 +26,7 @@ from ..core.errors import DomainError
 from ..core.urls import external_url
 from ..extensions import db
 from ..groups.models import Membership, WorkingGroup
-from ..mail.services import build_message, queue_message, render_mail
+from ..mail.services import build_message, queue_message, queue_template_mail, render_mail
 from .models import (
     COACHING_DAYS_PER_CITY,
     LOCAL_ZONE,
@@ -633,12 +633,55 @@ def save_minutes(actor: User, meeting: Meeting, text: str) -> None:
 
 
 def circulate_minutes(actor: User, meeting: Meeting) -> None:
+    """Draft minutes go to the group for comments: its active members (or, for a meeting
+    of the whole project, its invitees) get a mail, unless they turned it off."""
     _check_manage(actor, meeting)
     if meeting.minutes_status != MinutesStatus.draft or not meeting.minutes.strip():
         raise MinutesNotReady()
     meeting.minutes_status = MinutesStatus.circulated
     db.session.flush()
     record_audit(actor, "meeting.minutes_circulated", meeting)
+    _queue_minutes_mails(actor, meeting)
+
+
+def minutes_readers(meeting: Meeting) -> list[User]:
+    """Who is told that the meeting's minutes circulate."""
+    if meeting.group_id is not None:
+        people = sa.select(Membership.user_id).where(
+            Membership.group_id == meeting.group_id, Membership.left_on.is_(None)
+        )
+    else:
+        people = sa.select(Invitation.user_id).where(Invitation.meeting_id == meeting.id)
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.id.in_(people), User.is_active.is_(True))
+            .where(User.is_minutes_mail_wanted.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def _queue_minutes_mails(actor: User, meeting: Meeting) -> None:
+    url = external_url("meetings.show", meeting_id=meeting.id, _anchor="minutes")
+    profile = external_url("auth.profile")
+    for person in minutes_readers(meeting):
+        if person.id == actor.id or person.is_erased:
+            continue
+        locale = person.locale or "nl"
+        with force_locale(locale):
+            subject = _("Minutes for comments: %(title)s", title=meeting.title_in(locale))
+        queue_template_mail(
+            "meetings/emails/minutes_circulated",
+            to=(person.name, person.email),
+            locale=locale,
+            subject=subject,
+            category="meetings.minutes",
+            meeting=meeting,
+            person=person,
+            url=url,
+            profile_url=profile,
+        )
 
 
 def approve_minutes(actor: User, meeting: Meeting, *, now: datetime | None = None) -> None:

@@ -1,4 +1,4 @@
-"""search index: search_entries with FTS5 (SQLite) or tsvector + pg_trgm (PostgreSQL)
+"""search index: search_entries with FTS5 (SQLite) or tsvector + pg_trgm (PostgreSQL); users.is_minutes_mail_wanted
 
 Revision ID: a18c0e5e4a01
 Revises: eeb1fe042a63
@@ -62,9 +62,13 @@ def upgrade():
     for statement in POSTGRES_DDL if _dialect() == "postgresql" else SQLITE_DDL:
         op.execute(statement)
     # Existing content enters the index with `flask search reindex` (see the README).
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('is_minutes_mail_wanted', sa.Boolean(), server_default=sa.true(), nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('is_minutes_mail_wanted')
     for statement in POSTGRES_DROP if _dialect() == "postgresql" else SQLITE_DROP:
         op.execute(statement)
     with op.batch_alter_table('search_entries', schema=None) as batch_op:
