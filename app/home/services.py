@@ -9,7 +9,9 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
 from ..consensus.models import Position, Proposal, ProposalStatus, Round
+from ..core.audit import record_audit
 from ..core.database import utcnow
+from ..core.errors import DomainError
 from ..extensions import db
 from ..groups.models import Membership, WorkingGroup
 from ..meetings.models import (
@@ -29,10 +31,15 @@ from ..visits.models import (
     VisitPoint,
     VisitStatus,
 )
+from .models import Introduction
 
 COMING_DAYS = 31  # "this month": the coming month from today
 DECISION_DAYS = 90
 LIST_LIMIT = 20
+
+
+class NotAllowed(DomainError):
+    status_code = 403
 
 
 @dataclass
@@ -223,8 +230,28 @@ def for_me(user: User, now: datetime | None = None) -> ForMe:
     return overview
 
 
+def introduction() -> "Introduction | None":
+    return db.session.scalar(sa.select(Introduction).order_by(Introduction.id).limit(1))
+
+
+def save_introduction(actor: User, texts: dict[str, str]) -> Introduction:
+    """The project manager's text for the front page, per language (blank: the built-in one)."""
+    if not actor.is_admin:
+        raise NotAllowed()
+    current = introduction() or Introduction()
+    for lang in ("nl", "de", "en"):
+        setattr(current, f"text_{lang}", (texts.get(lang) or "").strip())
+    current.updated_at = utcnow()
+    current.updated_by_id = actor.id
+    db.session.add(current)
+    db.session.flush()
+    record_audit(actor, "home.introduction_saved", current)
+    return current
+
+
 @dataclass
 class FrontPage:
+    introduction: "Introduction | None"
     partners_by_country: list[tuple[Country, int]]
     open_meetings: list[PublicRegistration]
     visits: list[Visit]
@@ -274,5 +301,10 @@ def front_page(now: datetime | None = None, limit: int = 3) -> FrontPage:
         .limit(limit)
     ).all()
     return FrontPage(
-        list(partners), list(open_meetings), list(visits), list(decisions), list(points)
+        introduction(),
+        list(partners),
+        list(open_meetings),
+        list(visits),
+        list(decisions),
+        list(points),
     )

@@ -1,9 +1,12 @@
-from flask import current_app, g, render_template, send_from_directory
+from flask import current_app, flash, g, redirect, render_template, send_from_directory, url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ..core.security import public
+from ..core.security import admin_required, public
+from ..extensions import db
 from . import bp, services
+from .forms import IntroductionForm
 
 
 def home():
@@ -16,12 +19,32 @@ def home():
     return render_template("home/front.html", front=services.front_page())
 
 
+@bp.route("/introduction", methods=["GET", "POST"])
+@admin_required
+def edit_introduction():
+    current = services.introduction()
+    form = IntroductionForm(obj=current)
+    if form.validate_on_submit():
+        services.save_introduction(
+            current_user,
+            {"nl": form.text_nl.data, "de": form.text_de.data, "en": form.text_en.data},
+        )
+        db.session.commit()
+        flash(_("The introduction on the front page has been saved."), "success")
+        return redirect(url_for("core.index"))
+    return render_template("home/introduction.html", form=form), (
+        400 if form.is_submitted() else 200
+    )
+
+
 @bp.get("/about")
 @public
 def about():
     from ..groups.models import Phase
 
-    return render_template("home/about.html", phases=list(Phase))
+    return render_template(
+        "home/about.html", phases=list(Phase), introduction=services.introduction()
+    )
 
 
 @bp.get("/favicon.ico")

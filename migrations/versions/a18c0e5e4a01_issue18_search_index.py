@@ -1,4 +1,4 @@
-"""search index: search_entries with FTS5 (SQLite) or tsvector + pg_trgm (PostgreSQL); users.is_minutes_mail_wanted
+"""search index: search_entries with FTS5 (SQLite) or tsvector + pg_trgm (PostgreSQL); users.is_minutes_mail_wanted; introductions
 
 Revision ID: a18c0e5e4a01
 Revises: eeb1fe042a63
@@ -62,11 +62,23 @@ def upgrade():
     for statement in POSTGRES_DDL if _dialect() == "postgresql" else SQLITE_DDL:
         op.execute(statement)
     # Existing content enters the index with `flask search reindex` (see the README).
+    op.create_table(
+        'introductions',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('text_nl', sa.Text(), server_default='', nullable=False),
+        sa.Column('text_de', sa.Text(), server_default='', nullable=False),
+        sa.Column('text_en', sa.Text(), server_default='', nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_by_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_introductions_updated_by_id_users'), ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_introductions')),
+    )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('is_minutes_mail_wanted', sa.Boolean(), server_default=sa.true(), nullable=False))
 
 
 def downgrade():
+    op.drop_table('introductions')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('is_minutes_mail_wanted')
     for statement in POSTGRES_DROP if _dialect() == "postgresql" else SQLITE_DROP:

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.consensus.models import ProposalStatus
 from app.core.database import utcnow
@@ -51,7 +52,7 @@ def test_the_front_page_queries_stay_few(client):
     db.session.commit()
     with count_queries() as statements:
         assert client.get("/").status_code == 200
-    assert len(statements) <= 5
+    assert len(statements) <= 6
 
 
 @pytest.mark.parametrize("lang", ["nl", "de", "en"])
@@ -77,3 +78,35 @@ def test_favicon_and_icons_are_served(client):
         assert f"/static/icons/{name}" in html
         with client.get(f"/static/icons/{name}") as response:
             assert response.status_code == 200
+
+
+def test_the_project_manager_writes_the_introduction_per_language(admin_client, client):
+    answer = admin_client.post(
+        "/introduction",
+        data={
+            "text_nl": "Het **proces** brengt gemeenten samen.",
+            "text_de": "Der **Prozess** verbindet Kommunen.",
+            "text_en": "",
+        },
+    )
+    assert answer.status_code == 302
+    dutch = client.get("/?lang=nl").get_data(as_text=True)
+    assert "<strong>proces</strong> brengt gemeenten samen." in dutch
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert 'lang="nl"' in english and "brengt gemeenten samen" in english  # the fallback
+    assert "Der" not in english.split("<main", 1)[1]
+    about = admin_client.get("/about?lang=de").get_data(as_text=True)
+    assert "<strong>Prozess</strong> verbindet Kommunen." in about
+    assert 'href="/introduction"' in about
+
+
+def test_a_too_long_introduction_is_refused(admin_client):
+    answer = admin_client.post("/introduction", data={"text_nl": "x" * 5001})
+    assert answer.status_code == 400
+    from app.home.models import Introduction
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Introduction)) == 0
+
+
+def test_only_the_project_manager_writes_it(member_client):
+    assert member_client.post("/introduction", data={"text_nl": "x"}).status_code == 403
