@@ -274,3 +274,16 @@ def test_snippets_come_from_the_readers_language_without_markdown(admin, lang, s
     snippet = str(results.hits[0].snippet)
     assert shown in snippet and hidden not in snippet
     assert "**" not in snippet
+
+
+def test_a_typo_in_a_title_still_finds_it_on_postgresql(admin):
+    """pg_trgm word similarity on titles; SQLite's FTS5 matches words and prefixes only."""
+    from tests.factories import make_group
+
+    group = make_group(name_nl="Wohnungsvergabe an Zuwanderer")
+    db.session.commit()
+    keys = found("wohnungsvergbae", admin)[1]
+    if db.engine.dialect.name == "postgresql":
+        assert ("working_groups", group.id) in keys
+    else:
+        assert keys == set()
