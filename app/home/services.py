@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
-from ..consensus.models import Position, Proposal, ProposalStatus, Round
+from ..consensus.models import Position, Proposal, ProposalStatus, Representation, Round
 from ..core.audit import record_audit
 from ..core.database import utcnow
 from ..core.errors import DomainError
@@ -72,7 +72,18 @@ def _my_groups(user: User):
 
 def _open_rounds(user: User, now: datetime):
     """Open rounds in which the person has a vote and neither they nor (in a round per
-    institution) their organisation has given a position."""
+    institution) their organisation has given a position. In a round per institution only
+    the organisation's representative and deputy answer, so only they are asked."""
+    speaks_for_organisation = (
+        sa.select(Representation.id)
+        .where(
+            Representation.group_id == Proposal.group_id,
+            Representation.organisation_id == Membership.organisation_id,
+        )
+        .where(
+            sa.or_(Representation.representative_id == user.id, Representation.deputy_id == user.id)
+        )
+    )
     answered = (
         sa.select(Position.id)
         .where(Position.round_id == Round.id)
@@ -100,6 +111,7 @@ def _open_rounds(user: User, now: datetime):
             ),
         )
         .where(Round.closed_at.is_(None), Round.closes_at > now, ~sa.exists(answered))
+        .where(sa.or_(Round.is_per_institution.is_(False), sa.exists(speaks_for_organisation)))
     )
 
 

@@ -183,3 +183,21 @@ def test_times_show_in_the_readers_style_without_seconds(client):
     html = client.get("/").get_data(as_text=True)
     assert "10. März 2031, 10:00" in html
     assert not re.search(r"\d:\d\d:\d\d", html.split("<main", 1)[1])
+
+
+def test_a_round_per_institution_waits_for_the_organisation_not_for_each_member():
+    from tests.consensus.helpers import institutions
+
+    w = institutions(2)
+    round_ = make_round(make_proposal(w.group, title="Pro Einrichtung"), w.moderator)
+    assert round_.is_per_institution
+    record_position(round_, w.deputies[0], Stance.agree)  # the deputy answers for org 1
+    db.session.commit()
+
+    def waiting(person):
+        return [r.id for r, _m in for_me(person).rounds]
+
+    assert waiting(w.representatives[0]) == []  # answered by the deputy
+    assert waiting(w.representatives[1]) == [round_.id]
+    assert waiting(w.deputies[1]) == [round_.id]
+    assert waiting(w.bystander) == []  # neither representative nor deputy
