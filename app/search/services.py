@@ -119,19 +119,21 @@ def _sqlite_match(terms: list[str]):
     return fts, fts.c.rowid == SearchEntry.id, condition, rank.asc()
 
 
-def _postgres_match(terms: list[str], query: str):
+def _postgres_match(terms: list[str]):
     text = " & ".join(f"{term}:*" for term in terms)
     tsquery = sa.func.to_tsquery(sa.literal_column("'dutch'::regconfig"), text).op("||")(
         sa.func.to_tsquery(sa.literal_column("'german'::regconfig"), text)
     )
+    rank = sa.func.ts_rank(SearchEntry.document, tsquery)
+    return None, None, SearchEntry.document.op("@@")(tsquery), rank.desc()
+
+
+def _postgres_typo_match(terms: list[str]):
+    """Titles with words like the query's (pg_trgm word similarity, on its GIN index): the
+    second try when the words themselves are found nowhere."""
     raw = sa.bindparam("typo_query", " ".join(terms))
-    condition = sa.or_(
-        SearchEntry.document.op("@@")(tsquery), raw.op("<%")(sa.func.unaccent(SearchEntry.title))
-    )
-    rank = sa.func.ts_rank(SearchEntry.document, tsquery) + sa.func.word_similarity(
-        raw, sa.func.unaccent(SearchEntry.title)
-    )
-    return None, None, condition, rank.desc()
+    similarity = sa.func.word_similarity(raw, SearchEntry.title)
+    return None, None, raw.op("<%")(SearchEntry.title), similarity.desc()
 
 
 def search(
@@ -143,16 +145,15 @@ def search(
     per_page: int = PER_PAGE,
     lang: str = "en",
 ) -> Results:
-    """Two queries whatever the data: the count per type, and one page of hits."""
+    """Two queries whatever the data: the count per type, and one page of hits (on
+    PostgreSQL one more, for typos, when the words are found nowhere)."""
     terms = terms_of(query)
     if kind not in KINDS:
         kind = None
     if not terms:
         return Results(query, kind, {}, [], 1, per_page)
-    if db.engine.dialect.name == "postgresql":
-        from_table, on, condition, order = _postgres_match(terms, query)
-    else:
-        from_table, on, condition, order = _sqlite_match(terms)
+    postgres = db.engine.dialect.name == "postgresql"
+    from_table, on, condition, order = _postgres_match(terms) if postgres else _sqlite_match(terms)
 
     def base(*columns):
         stmt = sa.select(*columns).select_from(SearchEntry)
@@ -160,9 +161,14 @@ def search(
             stmt = stmt.join(from_table, on)
         return stmt.where(condition, visible_to(viewer))
 
-    counts = dict(
-        db.session.execute(base(SearchEntry.kind, sa.func.count()).group_by(SearchEntry.kind)).all()
-    )
+    def count_per_kind() -> dict[str, int]:
+        stmt = base(SearchEntry.kind, sa.func.count()).group_by(SearchEntry.kind)
+        return dict(db.session.execute(stmt).all())
+
+    counts = count_per_kind()
+    if not counts and postgres:
+        from_table, on, condition, order = _postgres_typo_match(terms)
+        counts = count_per_kind()
     total = counts.get(kind, 0) if kind else sum(counts.values())
     page = min(max(1, page), max(1, math.ceil(total / per_page)))
     stmt = (
