@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     from .core.database import render_migration_item
+    from .search.models import is_schema_object
 
     migrate.init_app(
         app,
@@ -34,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         render_as_batch=True,
         compare_type=True,
         render_item=render_migration_item,
+        include_name=is_schema_object,
     )
     from .auth.throttle import check_storage_is_shared
 
@@ -51,9 +53,10 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
 
-    from .core import database, errors, security
+    from .core import database, errors, forms, security
 
     database.init_app(app)
+    forms.init_app(app)
     security.init_app(app)
     errors.init_app(app)
 
@@ -64,12 +67,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .consensus import bp as consensus_bp
     from .core.views import bp as core_bp
     from .groups import bp as groups_bp
+    from .home import bp as home_bp
     from .mail.views import bp as mail_bp
     from .meetings import bp as meetings_bp
     from .newsletter import bp as newsletter_bp
     from .partners import bp as partners_bp
     from .projects import bp as projects_bp
     from .reports import bp as reports_bp
+    from .search import bp as search_bp
     from .visits import bp as visits_bp
 
     for blueprint in (
@@ -86,8 +91,14 @@ def create_app(config: dict | None = None) -> Flask:
         visits_bp,
         projects_bp,
         mail_bp,
+        search_bp,
+        home_bp,
     ):
         app.register_blueprint(blueprint)
+
+    from .search import index as search_index
+
+    search_index.init_app(app)
 
     from .cli import register_cli
 

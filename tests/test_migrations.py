@@ -10,6 +10,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
+from app.search.models import is_schema_object
 
 
 @pytest.fixture
@@ -43,7 +44,9 @@ def migration_app(empty_database_uri):
 
 def schema_differences() -> list:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": is_schema_object}
+        )
         return compare_metadata(context, db.metadata)
 
 

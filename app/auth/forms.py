@@ -95,6 +95,9 @@ class ProfileForm(FlaskForm):
     is_phone_public = BooleanField(
         _l("Show my phone number to signed-in members in the partner directory")
     )
+    is_minutes_mail_wanted = BooleanField(
+        _l("Send me a mail when minutes of my groups are circulated for comments")
+    )
 
 
 class InviteForm(FlaskForm):

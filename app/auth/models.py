@@ -73,6 +73,8 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     is_email_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_phone_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A mail when minutes of the person's groups are circulated for comments (profile).
+    is_minutes_mail_wanted: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -295,6 +295,7 @@ def profile():
         current_user.phone = form.phone.data or ""
         current_user.is_email_public = form.is_email_public.data
         current_user.is_phone_public = form.is_phone_public.data
+        current_user.is_minutes_mail_wanted = form.is_minutes_mail_wanted.data
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))

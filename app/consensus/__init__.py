@@ -38,19 +38,11 @@ def _default_quorum(eligible: int) -> int:
 
 @bp.app_template_filter("consensus_when")
 def consensus_when(value, style: str = "medium") -> str:
-    """A date and time in the viewer's language and time zone, to the minute (Babel's
-    datetime patterns show seconds and the zone's full name, too much for a deadline)."""
-    from babel.dates import format_date, format_time, get_datetime_format
-    from flask_babel import get_locale, get_timezone
+    """A date and time in the viewer's language and time zone, to the minute, in the
+    platform's one date style (app.core.dates); "full" adds the day of the week."""
+    from ..core.dates import format_when
 
-    if value is None:
-        return ""
-    locale = get_locale()
-    local = value.astimezone(get_timezone())
-    pattern = get_datetime_format(style, locale=locale).replace("'", "")
-    return pattern.replace("{0}", format_time(local, "short", locale=locale)).replace(
-        "{1}", format_date(local, style, locale=locale)
-    )
+    return format_when(value, weekday=style == "full")
 
 
 from . import cli, views  # noqa: E402, F401

@@ -95,6 +95,9 @@ def init_app(app: Flask) -> None:
     from .markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    from . import dates
+
+    dates.init_app(app)
     from ..auth.models import FORMER_PARTICIPANT, FORMER_PARTICIPANT_TITLE
 
     def translate_former_participant(value):
@@ -103,11 +106,10 @@ def init_app(app: Flask) -> None:
         return FORMER_PARTICIPANT_TITLE if value == FORMER_PARTICIPANT else value
 
     app.jinja_env.finalize = translate_former_participant
-    from .dates import format_moment, format_time_range
 
     app.jinja_env.globals.update(
-        format_time_range=format_time_range,
-        format_moment=format_moment,
+        format_time_range=dates.format_time_range,
+        format_moment=dates.format_moment,
         localised=localised,
         get_locale=get_locale,
         language_names=LANGUAGE_NAMES,

@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from ..extensions import db
 from .security import public
@@ -10,6 +10,11 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 @public
 def index():
+    """The home page. The package that knows the content (app.home) provides it as
+    app.extensions["front_page"]; without it, the plain welcome page."""
+    front_page = current_app.extensions.get("front_page")
+    if front_page is not None:
+        return front_page()
     return render_template("core/index.html")
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -25,7 +26,7 @@ from ..core.errors import DomainError
 from ..core.urls import external_url
 from ..extensions import db
 from ..groups.models import Membership, WorkingGroup
-from ..mail.services import build_message, queue_message, render_mail
+from ..mail.services import build_message, queue_message, queue_template_mail, render_mail
 from .models import (
     COACHING_DAYS_PER_CITY,
     LOCAL_ZONE,
@@ -112,15 +113,35 @@ def to_utc(local: datetime, zone_name: str = "Europe/Berlin") -> datetime:
     return aware.astimezone(ZoneInfo("UTC"))
 
 
-HOLIDAY_LANGUAGES = {"en": "en_US", "nl": "nl", "de": "de"}
+# The holidays library names German holidays in German and Dutch ones in Dutch only; so
+# names come from it in English and are translated here, for every reader's language.
+HOLIDAY_NAMES = {
+    "New Year's Day": _l("New Year's Day"),
+    "Good Friday": _l("Good Friday"),
+    "Easter Sunday": _l("Easter Sunday"),
+    "Easter Monday": _l("Easter Monday"),
+    "King's Day": _l("King's Day"),
+    "Liberation Day": _l("Liberation Day"),
+    "Labor Day": _l("Labour Day"),
+    "Ascension Day": _l("Ascension Day"),
+    "Pentecost": _l("Whit Sunday"),
+    "Pentecost Monday": _l("Whit Monday"),
+    "Corpus Christi": _l("Corpus Christi"),
+    "German Unity Day": _l("German Unity Day"),
+    "All Saints' Day": _l("All Saints' Day"),
+    "Christmas Day": _l("Christmas Day"),
+    "Second Day of Christmas": _l("Boxing Day"),
+}
 
 
-def _holiday_calendar(country: str, years: list[int], lang: str, **options):
-    """The library's calendar with names in `lang` when it has them, else the country's."""
-    wanted = HOLIDAY_LANGUAGES.get(lang, "en_US")
-    supported = holidays.country_holidays(country, years=[], **options).supported_languages
-    language = wanted if wanted in supported else country.lower()
-    return holidays.country_holidays(country, years=years, language=language, **options)
+def _holiday_calendar(country: str, years: list[int], **options):
+    return holidays.country_holidays(country, years=years, language="en_US", **options)
+
+
+def holiday_name(name: str, lang: str) -> str:
+    """A holiday's name in `lang` (the library's English name if we have no translation)."""
+    with force_locale(lang):
+        return str(HOLIDAY_NAMES.get(name, name))
 
 
 def public_holidays(
@@ -131,8 +152,8 @@ def public_holidays(
     end = end or start
     years = list(range(start.year, end.year + 1))
     calendars = (
-        ("NL", _holiday_calendar("NL", years, lang)),
-        ("DE", _holiday_calendar("DE", years, lang, subdiv="NW")),
+        ("NL", _holiday_calendar("NL", years)),
+        ("DE", _holiday_calendar("DE", years, subdiv="NW")),
     )
     found = []
     day = start
@@ -140,7 +161,7 @@ def public_holidays(
         for code, calendar in calendars:
             name = calendar.get(day)
             if name:
-                found.append((day, code, name))
+                found.append((day, code, holiday_name(name, lang)))
         day += timedelta(days=1)
     return found
 
@@ -624,12 +645,55 @@ def save_minutes(actor: User, meeting: Meeting, text: str) -> None:
 
 
 def circulate_minutes(actor: User, meeting: Meeting) -> None:
+    """Draft minutes go to the group for comments: its active members (or, for a meeting
+    of the whole project, its invitees) get a mail, unless they turned it off."""
     _check_manage(actor, meeting)
     if meeting.minutes_status != MinutesStatus.draft or not meeting.minutes.strip():
         raise MinutesNotReady()
     meeting.minutes_status = MinutesStatus.circulated
     db.session.flush()
     record_audit(actor, "meeting.minutes_circulated", meeting)
+    _queue_minutes_mails(actor, meeting)
+
+
+def minutes_readers(meeting: Meeting) -> list[User]:
+    """Who is told that the meeting's minutes circulate."""
+    if meeting.group_id is not None:
+        people = sa.select(Membership.user_id).where(
+            Membership.group_id == meeting.group_id, Membership.left_on.is_(None)
+        )
+    else:
+        people = sa.select(Invitation.user_id).where(Invitation.meeting_id == meeting.id)
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.id.in_(people), User.is_active.is_(True))
+            .where(User.is_minutes_mail_wanted.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def _queue_minutes_mails(actor: User, meeting: Meeting) -> None:
+    url = external_url("meetings.show", meeting_id=meeting.id, _anchor="minutes")
+    profile = external_url("auth.profile")
+    for person in minutes_readers(meeting):
+        if person.id == actor.id or person.is_erased:
+            continue
+        locale = person.locale or "nl"
+        with force_locale(locale):
+            subject = _("Minutes for comments: %(title)s", title=meeting.title_in(locale))
+        queue_template_mail(
+            "meetings/emails/minutes_circulated",
+            to=(person.name, person.email),
+            locale=locale,
+            subject=subject,
+            category="meetings.minutes",
+            meeting=meeting,
+            person=person,
+            url=url,
+            profile_url=profile,
+        )
 
 
 def approve_minutes(actor: User, meeting: Meeting, *, now: datetime | None = None) -> None:

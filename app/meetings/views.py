@@ -112,21 +112,28 @@ def index():
     )
 
 
+MY_MEETINGS_PER_PAGE = 25
+
+
 @bp.get("/mine")
 def mine():
-    invitations = db.session.scalars(
+    """Upcoming meetings in full; past ones a page at a time (a long-standing member has
+    hundreds)."""
+    now = datetime.now(LOCAL_ZONE)
+    mine_ = (
         sa.select(Invitation)
         .join(Meeting)
         .where(Invitation.user_id == current_user.id)
         .options(selectinload(Invitation.meeting).selectinload(Meeting.group))
-        .order_by(Meeting.start_at.desc(), Meeting.id)
-    ).all()
-    now = datetime.now(LOCAL_ZONE)
-    return render_template(
-        "meetings/mine.html",
-        upcoming=[i for i in reversed(invitations) if i.meeting.end_at > now],
-        past=[i for i in invitations if i.meeting.end_at <= now],
     )
+    upcoming = db.session.scalars(
+        mine_.where(Meeting.end_at > now).order_by(Meeting.start_at, Meeting.id)
+    ).all()
+    past = paginate(
+        mine_.where(Meeting.end_at <= now).order_by(Meeting.start_at.desc(), Meeting.id),
+        MY_MEETINGS_PER_PAGE,
+    )
+    return render_template("meetings/mine.html", upcoming=upcoming, past=past)
 
 
 @bp.get("/calendar")

@@ -17,10 +17,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, format_decimal, get_locale, ngettext
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..core.dates import format_when
 from ..core.errors import DomainError
 from ..core.i18n import LANGUAGE_NAMES, use_recipient_language
 from ..core.markdown import render_markdown
@@ -664,7 +665,7 @@ def _worker_notice(edition: Edition) -> str | None:
     if status.smtp_down_since is not None:
         return _(
             "The mail server has been unreachable since %(time)s; the messages wait. Last answer: %(error)s",
-            time=format_datetime(status.smtp_down_since, "short"),
+            time=format_when(status.smtp_down_since),
             error=status.smtp_error or "",
         )
     return None
@@ -695,6 +696,6 @@ def progress_json(edition_id: int):
         "status": edition.status.name,
         "status_title": edition.status.title,
         "progress": progress.as_dict(),
-        "sent_at": format_datetime(edition.sent_at, "short") if edition.sent_at else None,
+        "sent_at": format_when(edition.sent_at) if edition.sent_at else None,
         "worker_notice": _worker_notice(edition),
     }

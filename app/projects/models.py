@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.database import UTCDateTime, utcnow
+from ..core.dates import LOCAL_ZONE
 from ..core.i18n_fields import Localised, localised
 from ..extensions import db
 from ..groups.models import WorkingGroup
@@ -115,6 +116,14 @@ class Project(db.Model):
 
     def runs_on(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on
+
+    def phase_on(self, day: date) -> "ProjectPhase | None":
+        """The phase the project is in on `day` (None between or outside its phases)."""
+        return next((p for p in self.phases if p.starts_on <= day <= p.ends_on), None)
+
+    @property
+    def current_phase(self) -> "ProjectPhase | None":
+        return self.phase_on(datetime.now(LOCAL_ZONE).date())
 
     @property
     def group_ids(self) -> tuple[int, ...] | None:

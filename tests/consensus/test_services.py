@@ -6,13 +6,14 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 
 from app.consensus import services
 from app.consensus.models import Outcome, Position, ProposalStatus, Stance, Visibility
 from app.consensus.services import compute_outcome
 from app.core.audit import AuditEntry
 from app.core.database import utcnow
+from app.core.dates import format_when
 from app.extensions import db
 from app.groups.models import Membership, Role
 from app.mail.models import OutboxMessage
@@ -286,7 +287,7 @@ def test_reminders_one_per_person_not_twice_a_day():
     # before the catalogues are translated).
     for person in w.voters[1:]:
         with force_locale(person.locale):
-            deadline = format_datetime(round_.closes_at, "long")
+            deadline = format_when(round_.closes_at)
         body = email.message_from_bytes(
             by_recipient[person.email].raw, policy=email.policy.default
         ).get_body(("plain",))

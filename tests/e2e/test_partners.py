@@ -40,17 +40,17 @@ def test_visitor_searches_filters_and_opens_an_organisation(page, assert_accessi
     assert_accessible(page)
 
     page.get_by_label("Search", exact=True).fill("munster")
-    page.get_by_role("button", name="Search").click()
+    page.get_by_role("main").get_by_role("button", name="Search").click()
     expect(page).to_have_url(re.compile(r"q=munster"))
     expect(page.get_by_role("status")).to_have_text("2 organisations found")
     assert_accessible(page)
 
     page.get_by_label("Kind of organisation").select_option(label="Housing corporation")
-    page.get_by_role("button", name="Search").click()
+    page.get_by_role("main").get_by_role("button", name="Search").click()
     expect(page.get_by_role("status")).to_have_text("1 organisation found")
 
     page.get_by_label("Country").select_option(label="Netherlands")
-    page.get_by_role("button", name="Search").click()
+    page.get_by_role("main").get_by_role("button", name="Search").click()
     expect(page.get_by_text("No organisation matches this search.")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Search again in both countries").click()

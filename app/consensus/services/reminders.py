@@ -4,12 +4,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import LazyString, force_locale, format_datetime
+from flask_babel import LazyString, force_locale
 from flask_babel import lazy_gettext as _l
 
 from ...auth.models import User
 from ...core.audit import record_audit
 from ...core.database import utcnow
+from ...core.dates import format_when
 from ...core.urls import external_url
 from ...extensions import db
 from ..models import (
@@ -66,7 +67,7 @@ def mail_people(people: list[User], round_: Round, template: str, category: str,
     for person in people:
         locale = person.locale or "nl"
         with force_locale(locale):
-            deadline = format_datetime(round_.closes_at, "long")
+            deadline = format_when(round_.closes_at)
         queue_template_mail(
             template,
             to=(person.name, person.email),
