@@ -1,7 +1,7 @@
 """search index: search_entries with FTS5 (SQLite) or tsvector + pg_trgm (PostgreSQL); users.is_minutes_mail_wanted; introductions
 
 Revision ID: a18c0e5e4a01
-Revises: eeb1fe042a63
+Revises: 4dd55616262e
 Create Date: 2026-12-02 00:20:00
 
 """
@@ -19,7 +19,7 @@ from app.search.models import (
 
 # revision identifiers, used by Alembic.
 revision = 'a18c0e5e4a01'
-down_revision = 'eeb1fe042a63'
+down_revision = '4dd55616262e'
 branch_labels = None
 depends_on = None
 
