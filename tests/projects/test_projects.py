@@ -98,7 +98,7 @@ def test_a_project_page_lists_partners_co_financiers_and_running_time(client, tw
     html = client.get("/projects/integratievisie?lang=en").get_data(as_text=True)
     assert "Stadt Münster" in html and "Gemeente Almelo" in html
     assert "<li>Provincie Overijssel</li>" in html
-    assert "September 1, 2008" in html and "November 30, 2011" in html
+    assert "1 September 2008" in html and "30 November 2011" in html
 
 
 HOSTILE = b"""<?xml version="1.0"?>
@@ -280,3 +280,31 @@ def test_steering_members_read_and_comment_but_do_not_edit(app, two_projects):
     db.session.commit()
     response = reader.post(f"/projects/reports/{report.id}/comments", data={"body": "Laat."})
     assert response.status_code == 409
+
+
+def test_the_front_page_shows_the_current_project_its_phase_partners_and_funding(client):
+    from app.projects.models import ProjectPhase
+
+    today = date.today()
+    muenster = make_organisation(name="Stadt Münster", country=Country.DE)
+    almelo = make_organisation(name="Gemeente Almelo", country=Country.NL)
+    project = make_project(
+        starts_on=today.replace(year=today.year - 1),
+        ends_on=today.replace(year=today.year + 1),
+        partners=[(muenster, PartnerRole.lead_partner), (almelo, PartnerRole.partner)],
+    )
+    project.phases = [
+        ProjectPhase(
+            name_nl="Implementatie",
+            name_de="Umsetzung",
+            starts_on=today.replace(year=today.year - 1),
+            ends_on=today.replace(year=today.year + 1),
+        )
+    ]
+    db.session.commit()
+    html = client.get("/?lang=de").get_data(as_text=True)
+    assert 'href="/projects/integratievisie"' in html and "Integrationsvision" in html
+    assert "Aktuelle Phase: Umsetzung" in html
+    assert "Lead-Partner: Stadt Münster" in html and "2 Partnerorganisationen" in html
+    # Once in the front page's project block, once in the footer.
+    assert html.count(ACKNOWLEDGEMENT_DE) == 2
