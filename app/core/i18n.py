@@ -19,7 +19,9 @@ def select_locale() -> str:
     switched = getattr(g, "switched_lang", None)
     if switched:
         return switched
-    if current_user and current_user.is_authenticated and _valid(current_user.locale):
+    # An error page must not look the person up: the database may be what failed.
+    database_free = getattr(g, "database_free", False)
+    if not database_free and current_user.is_authenticated and _valid(current_user.locale):
         return current_user.locale
     chosen = _valid(request.cookies.get(LANG_COOKIE))
     if chosen:

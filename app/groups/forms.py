@@ -1,10 +1,10 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
+from ..core.forms import BaseForm
 from ..core.i18n import LANGUAGE_NAMES
 from .models import GROUP_KIND_TITLES, ROLE_TITLES, GroupKind, Role
 
@@ -46,7 +46,7 @@ def chosen(form, field) -> None:
         raise ValidationError(_l("Choose the person to add."))
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(BaseForm):
     person = SelectField(_l("Person"), coerce=int, validators=[InputRequired(), chosen])
     organisation = SelectField(
         _l("Represents"),
@@ -67,7 +67,7 @@ class AddMemberForm(FlaskForm):
     )
 
 
-class ChangeRoleForm(FlaskForm):
+class ChangeRoleForm(BaseForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     voting = SelectField(
         _l("Voting rights"),
@@ -75,11 +75,11 @@ class ChangeRoleForm(FlaskForm):
     )
 
 
-class EndMembershipForm(FlaskForm):
+class EndMembershipForm(BaseForm):
     pass
 
 
-class NextPhaseForm(FlaskForm):
+class NextPhaseForm(BaseForm):
     note = TextAreaField(
         _l("Note on the new phase"),
         validators=[Length(max=500)],
@@ -88,7 +88,7 @@ class NextPhaseForm(FlaskForm):
     )
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], filters=[strip])
     language = SelectField(
         _l("Language of the document"),
@@ -100,7 +100,7 @@ class DocumentForm(FlaskForm):
     )
 
 
-class GroupForm(FlaskForm):
+class GroupForm(BaseForm):
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES, default=GroupKind.xenia.name)
     slug = StringField(
         _l("Web address"),
