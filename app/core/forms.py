@@ -110,7 +110,7 @@ def _has_length_bound(field) -> bool:
 
 def boundary_validators(field) -> list:
     checks = [database_integer]
-    if isinstance(field, TextAreaField) or getattr(field, "multi_line", False):
+    if isinstance(field, TextAreaField) or getattr(type(field), "multi_line", False):
         checks.append(plain_text(MULTI_LINE_ALLOWED))
         if not _has_length_bound(field):
             checks.append(Length(max=MAX_MULTI_LINE))
