@@ -23,6 +23,7 @@ SIGN_IN = 302  # anonymous users are sent to the login page
 ACCESS = {
     "core.index": {"GET": (200, 200, 200)},
     "core.healthz": {"GET": (200, 200, 200)},
+    "core.switch_language": {"POST": (400, 400, 400)},
     # Every domain has landed: the placeholder page answers 404 for any name.
     "auth.login": {"GET": (200, 302, 302), "POST": (400, 302, 302)},
     "auth.logout": {"POST": (302, 302, 302)},

@@ -21,7 +21,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Form
+from wtforms import Form, SelectChoice
 from wtforms.fields import (
     DateField,
     DateTimeField,
@@ -29,10 +29,13 @@ from wtforms.fields import (
     FloatField,
     HiddenField,
     IntegerField,
+    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import Email, Length, ValidationError
+
+from ..config import LANGUAGES
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -182,3 +185,10 @@ class GetForm(BaseForm):
 
     class Meta:
         csrf = False
+
+
+class LanguageForm(BaseForm):
+    """The language switcher in the page header: a button per language."""
+
+    lang = SelectField(choices=[SelectChoice(code, code) for code in LANGUAGES])
+    next = HiddenField()
