@@ -79,6 +79,10 @@ class EndMembershipForm(BaseForm):
     pass
 
 
+class DeleteDocumentForm(BaseForm):
+    """The delete button beside a group's or a meeting's document: CSRF only."""
+
+
 class NextPhaseForm(BaseForm):
     note = TextAreaField(
         _l("Note on the new phase"),
