@@ -167,6 +167,8 @@ def next_phase(slug: str):
     group = _visible_group(slug)
     if not group.can_move_phase(current_user):
         abort(403)
+    if group.is_closed:  # no form to correct: the page says why nothing moves
+        raise services.NoNextPhase()
     form = NextPhaseForm()
     if not form.validate_on_submit():
         return _render_group(group, form, 400)
