@@ -188,7 +188,7 @@ def test_duplicate_member_gets_a_clear_error_and_nothing_is_written(app, xenia, 
 
 def test_bad_choice_is_explained_in_the_viewers_language(app, xenia, moderator):
     client = signed_in(app, moderator)
-    client.get("/groups/?lang=de")
+    client.post("/language", data={"lang": "de", "next": "/groups/"})  # the header switcher
     response = client.post(
         "/groups/xenia/members",
         data={"person": moderator.id, "organisation": 0, "role": "member", "voting": "x"},
