@@ -14,7 +14,7 @@ view, before anything is written. `tests/core/test_boundary.py` fails when a for
 """
 
 import math
-import unicodedata
+import re
 from datetime import date, datetime
 
 from flask import request
@@ -25,10 +25,7 @@ from wtforms import Form, SelectChoice
 from wtforms.fields import (
     DateField,
     DateTimeField,
-    DecimalField,
-    FloatField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -43,9 +40,12 @@ MAX_SINGLE_LINE = 2000
 MAX_MULTI_LINE = 100_000
 DB_INT_MIN = -(2**31)
 DB_INT_MAX = 2**31 - 1
+# C0 and C1 control characters (NUL among them), line and paragraph separators and lone
+# surrogates; a text area keeps tab, line feed and carriage return.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+CONTROL_IN_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 # Characters that break a line somewhere: in a mail header, a CSV cell, a log line.
-LINE_BREAKS = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
-MULTI_LINE_ALLOWED = frozenset("\r\n\t")
+LINE_BREAK = re.compile("[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 # WTForms' own catalogues lack these (newer) messages; ours translates them.
 OWN_MESSAGES = {
@@ -63,22 +63,22 @@ class EmailAddress(Email):
         super().__init__(message=message, allow_smtputf8=False)
 
 
-def has_control_characters(text: str, allowed: frozenset = frozenset()) -> bool:
-    """NUL, C0/C1 controls and line/paragraph separators, except those in `allowed`."""
-    return any(
-        char not in allowed
-        and (unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs") or char in LINE_BREAKS)
-        for char in text
-    )
+def has_control_characters(text: str, multi_line: bool = False) -> bool:
+    """NUL, other control characters and line separators (tab and line breaks are fine
+    where several lines are allowed)."""
+    return bool((CONTROL_IN_LINES if multi_line else CONTROL).search(text))
 
 
-def plain_text(allowed: frozenset = frozenset()):
+def plain_text(multi_line: bool = False):
+    """The boundary's text check on what was sent (before any filter could hide it)."""
+
     def check(form, field) -> None:
-        values = field.raw_data or []
-        if any(isinstance(v, str) and has_control_characters(v, allowed) for v in values):
-            if allowed or not any(isinstance(v, str) and LINE_BREAKS & set(v) for v in values):
-                raise ValidationError(_l("Please remove the control characters from this field."))
+        values = [v for v in field.raw_data or [] if isinstance(v, str)]
+        if not any(has_control_characters(v, multi_line) for v in values):
+            return
+        if not multi_line and any(LINE_BREAK.search(v) for v in values):
             raise ValidationError(_l("Please enter this on a single line."))
+        raise ValidationError(_l("Please remove the control characters from this field."))
 
     return check
 
@@ -112,9 +112,11 @@ def _has_length_bound(field) -> bool:
 
 
 def boundary_validators(field) -> list:
+    """The checks every bound field gets in front of its own (numbers of any field type,
+    text by single or multiple lines, dates)."""
     checks = [database_integer]
     if isinstance(field, TextAreaField) or getattr(type(field), "multi_line", False):
-        checks.append(plain_text(MULTI_LINE_ALLOWED))
+        checks.append(plain_text(multi_line=True))
         if not _has_length_bound(field):
             checks.append(Length(max=MAX_MULTI_LINE))
     elif isinstance(field, StringField):
@@ -123,8 +125,6 @@ def boundary_validators(field) -> list:
             checks.append(Length(max=MAX_SINGLE_LINE))
     elif isinstance(field, DateField | DateTimeField):  # TimeField's data is a time: skipped
         checks.append(plausible_date)
-    elif isinstance(field, IntegerField | DecimalField | FloatField):
-        pass  # database_integer covers them
     return checks
 
 
