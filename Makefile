@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install the app with its test tools
 
-run: install i18n-compile ## migrate, load demo data, serve on http://$(HOST):$(PORT) with one mail worker (HOST=, PORT=)
+run: install i18n-compile ## migrate, load demo data, serve on http://127.0.0.1:5000 (or HOST=, PORT=) with one mail worker
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	export BASE_URL='$(BASE_URL)'; \
