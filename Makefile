@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# Links in mails and calendar feeds point at the server `make run` starts.
+BASE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run worker test lint fmt i18n-extract i18n-update i18n-compile i18n-check db-migrate db-upgrade bench
@@ -13,18 +17,23 @@ help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "==> 1/3 creating the virtual environment in $(VENV)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> 2/3 updating pip"
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "==> 3/3 installing Netwerkbrug and its test tools (2-3 minutes the first time)"
+	@$(BIN)/python -m pip install --progress-bar off -e '.[dev]'
+	@touch $(STAMP)
+	@echo "==> installed; 'make run' serves the demo, 'make test' runs the checks"
 
 install: $(STAMP) ## create .venv and install the app with its test tools
 
-run: install i18n-compile ## migrate, load demo data, serve on http://127.0.0.1:5000 with one mail worker
+run: install i18n-compile ## migrate, load demo data, serve on http://127.0.0.1:5000 (or HOST=, PORT=) with one mail worker
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
-	$(FLASK) worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
-	  $(FLASK) run --host 127.0.0.1 --port 5000
+	export BASE_URL='$(BASE_URL)'; \
+	  $(FLASK) worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host '$(HOST)' --port '$(PORT)'
 
 worker: install ## deliver queued mail until stopped
 	$(FLASK) worker

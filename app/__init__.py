@@ -53,10 +53,10 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
 
-    from .core import database, errors, forms, security
+    from .core import boundary, database, errors, security
 
+    boundary.init_app(app)
     database.init_app(app)
-    forms.init_app(app)
     security.init_app(app)
     errors.init_app(app)
 

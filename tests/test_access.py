@@ -30,6 +30,7 @@ ACCESS = {
     "home.favicon": {"GET": (200, 200, 200)},
     "home.for_me_count": {"GET": (SIGN_IN, 200, 200)},
     "home.edit_introduction": {"GET": (SIGN_IN, 403, 200), "POST": (SIGN_IN, 403, 302)},
+    "core.switch_language": {"POST": (400, 400, 400)},
     # Every domain has landed: the placeholder page answers 404 for any name.
     "auth.login": {"GET": (200, 302, 302), "POST": (400, 302, 302)},
     "auth.logout": {"POST": (302, 302, 302)},

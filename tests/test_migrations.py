@@ -81,3 +81,23 @@ def test_every_revision_steps_down_and_up(migration_app):
     for revision in reversed(revisions):
         upgrade(revision=revision)
     assert schema_differences() == []
+
+
+def test_line_breaks_in_texts_used_in_mail_headers_become_spaces(migration_app):
+    """A title saved with a line break before the input boundary existed would break
+    every mail about it; the issue-13 revision makes such texts single-line."""
+    upgrade(revision="eeb1fe042a63")
+    with db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (email, name, function, locale, gender, is_admin, is_active, "
+                "password_hash, is_organisation_leader, is_organisation_editor, phone, "
+                "is_email_public, is_phone_public, created_at) VALUES ('a@example.org', "
+                ":name, '', 'nl', 'not_stated', false, true, 'x', false, false, '', false, "
+                "false, CURRENT_TIMESTAMP)"
+            ),
+            {"name": "Anna\r\nBcc: x@example.org"},
+        )
+    upgrade(revision="5d1e13a0b7c2")
+    with db.engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT name FROM users")) == "Anna  Bcc: x@example.org"

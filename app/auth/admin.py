@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from ..core.database import purge_deleted_data
 from ..core.errors import DomainError
 from ..core.pagination import paginate
 from ..core.security import admin_required
@@ -123,7 +124,9 @@ def erase_user(user_id: int):
     from ..reports import personal_data
 
     person = db.get_or_404(User, user_id)
-    return _erase(person, personal_data.erase_person, person.name, person.email, "admin.users")
+    return _erase(
+        person, personal_data.erase_person, person.name, person.email, "admin.users", "person"
+    )
 
 
 @bp.route("/subscribers/<int:subscriber_id>/erase", methods=["GET", "POST"])
@@ -139,22 +142,27 @@ def erase_subscriber(subscriber_id: int):
         subscriber.name,
         subscriber.email,
         "newsletter.subscribers",
+        "subscriber",
     )
 
 
-def _erase(target, erase, name: str, email: str, back: str):
+def _erase(target, erase, name: str, email: str, back: str, kind: str):
+    """The confirmation page (its explanation fits a person's account or a subscription)
+    and the erasure; afterwards no copy of the old data stays in the database files."""
+    context = {"name": name, "email": email, "back": back, "kind": kind}
     if request.method == "POST":
         try:
             erase(current_user, target)
         except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "danger")
-            page = render_template("admin/erase.html", name=name, email=email, back=back)
+            page = render_template("admin/erase.html", **context)
             return page, error.status_code
         db.session.commit()
+        purge_deleted_data()  # before anything reads again (a reader would hold old pages)
         flash(_("The personal data of %(email)s has been erased.", email=email), "success")
         return redirect(url_for(back))
-    return render_template("admin/erase.html", name=name, email=email, back=back)
+    return render_template("admin/erase.html", **context)
 
 
 @bp.route("/users/<int:user_id>/organisation", methods=["GET", "POST"])

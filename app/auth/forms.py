@@ -1,6 +1,5 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -12,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from ..core.forms import EmailAddress
+from ..core.forms import BaseForm, EmailAddress
 from ..core.i18n import LANGUAGE_NAMES
 from .models import GENDER_TITLES, Gender
 
@@ -37,7 +36,7 @@ def phone_number(form, field) -> None:
         raise ValidationError(_l("Enter a phone number with digits, spaces and + - ( ) / only."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), EmailAddress(), Length(max=254)],
@@ -47,7 +46,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), EmailAddress(), Length(max=254)],
@@ -55,7 +54,7 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(BaseForm):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), min_password_length, Length(max=200)],
@@ -76,7 +75,7 @@ class ChangePasswordForm(SetPasswordForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     function = StringField(_l("Function"), validators=[Length(max=120)])
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
@@ -100,7 +99,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(
         _l("E-mail address"),
@@ -112,7 +111,7 @@ class InviteForm(FlaskForm):
     is_admin = BooleanField(_l("Project manager (may manage people and all content)"))
 
 
-class TwoFactorCodeForm(FlaskForm):
+class TwoFactorCodeForm(BaseForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=40)],
@@ -121,7 +120,7 @@ class TwoFactorCodeForm(FlaskForm):
     )
 
 
-class EnrolTwoFactorForm(FlaskForm):
+class EnrolTwoFactorForm(BaseForm):
     code = StringField(
         _l("Code from the app"),
         validators=[DataRequired(), Length(max=10)],
@@ -130,5 +129,5 @@ class EnrolTwoFactorForm(FlaskForm):
     )
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(BaseForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])

@@ -91,9 +91,9 @@ def personal_feed(token: str):
 
 @bp.post("/feed/regenerate")
 def regenerate_feed():
-    from flask_wtf import FlaskForm
+    from ..core.forms import BaseForm
 
-    if not FlaskForm().validate_on_submit():
+    if not BaseForm().validate_on_submit():
         abort(400)
     meeting_services.regenerate_feed_token(current_user)
     db.session.commit()

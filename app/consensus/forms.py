@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -12,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..core.forms import BaseForm
 from .models import STANCE_TITLES, VISIBILITY_TITLES, Stance, Visibility
 
 
@@ -26,7 +26,7 @@ BINDING_CHOICES = [
 ]
 
 
-class VersionForm(FlaskForm):
+class VersionForm(BaseForm):
     text_nl = TextAreaField(
         _l("Text in Dutch"), filters=[strip], validators=[DataRequired(), Length(max=20000)]
     )
@@ -63,7 +63,7 @@ class ProposalForm(VersionForm):
         return self
 
 
-class OpenRoundForm(FlaskForm):
+class OpenRoundForm(BaseForm):
     closes_at = DateTimeLocalField(
         _l("Closes at"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
@@ -83,7 +83,7 @@ class OpenRoundForm(FlaskForm):
     is_tally_hidden = BooleanField(_l("Hide the tally from members until the round closes"))
 
 
-class PositionForm(FlaskForm):
+class PositionForm(BaseForm):
     stance = RadioField(
         _l("Your position"),
         choices=[SelectChoice(s.value, STANCE_TITLES[s]) for s in Stance],
@@ -97,7 +97,7 @@ class PositionForm(FlaskForm):
     )
 
 
-class RepresentationForm(FlaskForm):
+class RepresentationForm(BaseForm):
     """Posted per organisation: the representative (only the project manager chooses one)
     and the deputy (0: none)."""
 
@@ -105,11 +105,11 @@ class RepresentationForm(FlaskForm):
     deputy = IntegerField(validators=[Optional()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A button with its CSRF token (close now, remind)."""
 
 
-class CloseRoundForm(FlaskForm):
+class CloseRoundForm(BaseForm):
     """The confirmation to close a round; before its closing time with the reason."""
 
     reason = TextAreaField(
@@ -122,7 +122,7 @@ class CloseRoundForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(BaseForm):
     body = TextAreaField(
         _l("Your contribution"),
         filters=[strip],
@@ -131,7 +131,7 @@ class CommentForm(FlaskForm):
     )
 
 
-class HideCommentForm(FlaskForm):
+class HideCommentForm(BaseForm):
     reason = StringField(
         _l("Reason for hiding"), filters=[strip], validators=[DataRequired(), Length(max=500)]
     )

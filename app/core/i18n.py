@@ -2,6 +2,8 @@
 mail link the recipient's stored language (see `use_recipient_language`); the user's setting;
 the switch cookie; the browser's Accept-Language; then Dutch."""
 
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale, refresh
 from flask_login import current_user
@@ -23,7 +25,9 @@ def select_locale() -> str:
     recipient = _valid(getattr(g, "recipient_lang", None))
     if recipient and not _valid(request.cookies.get(LANG_COOKIE)):
         return recipient
-    if current_user and current_user.is_authenticated and _valid(current_user.locale):
+    # An error page must not look the person up: the database may be what failed.
+    database_free = getattr(g, "database_free", False)
+    if not database_free and current_user.is_authenticated and _valid(current_user.locale):
         return current_user.locale
     chosen = _valid(request.cookies.get(LANG_COOKIE))
     if chosen:
@@ -54,16 +58,21 @@ def select_timezone() -> str:
 
 
 def _remember_switch() -> None:
-    """`?lang=` switches the language; a signed-in person's setting follows the switch."""
+    """`?lang=` switches the page (and the cookie remembers it for visitors). It never
+    writes a signed-in person's setting: a shared link must not change someone's profile;
+    the switcher's POST (core.switch_language) and the profile form do that."""
     lang = _valid(request.args.get("lang"))
-    if not lang:
-        return
-    g.switched_lang = lang
-    if current_user.is_authenticated and current_user.locale != lang:
-        from ..extensions import db
+    if lang:
+        g.switched_lang = lang
 
-        current_user.locale = lang
-        db.session.commit()
+
+def address_in_language(next_url: str | None, lang: str) -> str:
+    """A local address (path and query) with `lang` set; anything else is the home page."""
+    parts = urlsplit(next_url or "/")
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or "\\" in parts.path:
+        parts = urlsplit("/")
+    args = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return parts.path + "?" + urlencode([*args, ("lang", lang)])
 
 
 def _set_cookie(response):
@@ -83,9 +92,13 @@ def _set_cookie(response):
 def url_for_language(lang: str) -> str:
     args = request.args.to_dict(flat=False)
     args["lang"] = [lang]
-    from urllib.parse import urlencode
-
     return request.path + "?" + urlencode(args, doseq=True)
+
+
+def current_address() -> str:
+    """This page's path and query, for the language switcher to come back to."""
+    query = request.query_string.decode("utf-8", "replace")
+    return request.path + (f"?{query}" if query else "")
 
 
 def init_app(app: Flask) -> None:
@@ -114,4 +127,5 @@ def init_app(app: Flask) -> None:
         get_locale=get_locale,
         language_names=LANGUAGE_NAMES,
         url_for_language=url_for_language,
+        current_address=current_address,
     )

@@ -1,11 +1,34 @@
 """User-written Markdown rendered to safe HTML: raw HTML in the source is not rendered and
-the output is cleaned with nh3 (an allowlist of tags, attributes and URL schemes)."""
+the output is cleaned with nh3 (an allowlist of tags, attributes and URL schemes).
+
+Images load only from the platform itself (the CSP says `img-src 'self' data:`): an outside
+image would tell its server who reads what, so it becomes a link to the image instead."""
+
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
 _parser = MarkdownIt("js-default").enable("table").enable("strikethrough")
+
+
+def _is_own(src: str) -> bool:
+    parts = urlsplit(src)
+    return not parts.scheme and not parts.netloc
+
+
+def _image_or_link(renderer, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    src = str(token.attrGet("src") or "")
+    if _is_own(src):
+        return renderer.image(tokens, idx, options, env)
+    text = renderer.renderInlineAsText(token.children or [], options, env) or src
+    return f'<a href="{escapeHtml(src)}">{escapeHtml(text)}</a>'
+
+
+_parser.add_render_rule("image", _image_or_link)
 
 ALLOWED_TAGS = {
     "a",

@@ -10,7 +10,7 @@ from flask_login import current_user
 PUBLIC_ENDPOINTS = {"static", "bootstrap.static"}
 
 CSP = (
-    "default-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'none'; "
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
 

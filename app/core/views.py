@@ -1,7 +1,10 @@
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, abort, current_app, g, redirect, render_template
+from flask_login import current_user
 
 from ..extensions import db
+from .forms import LanguageForm
+from .i18n import address_in_language
 from .security import public
 
 bp = Blueprint("core", __name__)
@@ -27,3 +30,18 @@ def healthz():
         db.session.rollback()
         return {"status": "error", "database": "unavailable"}, 503
     return {"status": "ok", "database": "ok"}
+
+
+@bp.post("/language")
+@public
+def switch_language():
+    """The header's language buttons: the page again in that language; a signed-in
+    person's setting follows (a plain ?lang= link only switches the page)."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    g.switched_lang = form.lang.data  # the cookie remembers it (core.i18n)
+    if current_user.is_authenticated and current_user.locale != form.lang.data:
+        current_user.locale = form.lang.data
+        db.session.commit()
+    return redirect(address_in_language(form.next.data, form.lang.data))

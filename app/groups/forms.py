@@ -1,6 +1,5 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -22,6 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..core.forms import BaseForm
 from ..core.i18n import LANGUAGE_NAMES
 from .models import GROUP_KIND_TITLES, ROLE_TITLES, GroupKind, Role
 
@@ -68,7 +68,7 @@ TERM_DESCRIPTION = _l(
 )
 
 
-class AddMemberForm(FlaskForm):
+class AddMemberForm(BaseForm):
     person = SelectField(_l("Person"), coerce=int, validators=[InputRequired(), chosen])
     organisation = SelectField(
         _l("Represents"),
@@ -92,13 +92,13 @@ class AddMemberForm(FlaskForm):
     )
 
 
-class TermForm(FlaskForm):
+class TermForm(BaseForm):
     term_ends_on = DateField(
         _l("Term ends on"), validators=[Optional()], description=TERM_DESCRIPTION
     )
 
 
-class ChangeRoleForm(FlaskForm):
+class ChangeRoleForm(BaseForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     voting = SelectField(
         _l("Voting rights"),
@@ -106,11 +106,15 @@ class ChangeRoleForm(FlaskForm):
     )
 
 
-class EndMembershipForm(FlaskForm):
+class EndMembershipForm(BaseForm):
     pass
 
 
-class NextPhaseForm(FlaskForm):
+class DeleteDocumentForm(BaseForm):
+    """The delete button beside a group's or a meeting's document: CSRF only."""
+
+
+class NextPhaseForm(BaseForm):
     # Set by the confirmation step: without it the page asks first.
     confirmed = HiddenField()
     note = TextAreaField(
@@ -121,7 +125,7 @@ class NextPhaseForm(FlaskForm):
     )
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], filters=[strip])
     language = SelectField(
         _l("Language of the document"),
@@ -133,7 +137,7 @@ class DocumentForm(FlaskForm):
     )
 
 
-class GroupForm(FlaskForm):
+class GroupForm(BaseForm):
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES, default=GroupKind.xenia.name)
     slug = StringField(
         _l("Web address"),

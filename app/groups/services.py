@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.models import User
 from ..core.audit import record_audit
 from ..core.errors import DomainError
+from ..core.files import remove_file_on_commit, stage_file
 from ..extensions import db
 from ..partners.models import Country, Organisation
 from . import filetypes
@@ -545,10 +546,18 @@ def check_upload(language: str, filename: str, stream: IO[bytes]) -> CheckedUplo
 
 
 def keep_upload(upload: CheckedUpload) -> str:
-    """Writes the file under a new random name in the documents folder; returns that name."""
+    """Stages the file under a new random name in the documents folder; returns that name.
+    It appears there when the transaction commits and is removed when it rolls back."""
     stored_name = f"{uuid.uuid4().hex}.{upload.file_type.extensions[0]}"
-    (documents_dir() / stored_name).write_bytes(upload.content)
+    stage_file(db.session, documents_dir() / stored_name, upload.content)
     return stored_name
+
+
+def discard_document(document) -> None:
+    """Deletes a group's or meeting's document row; its file goes with the commit."""
+    remove_file_on_commit(db.session, document_path(document))
+    db.session.delete(document)
+    db.session.flush()
 
 
 def stored_fields(upload: CheckedUpload, actor: User, title: str, language: str) -> dict:
@@ -584,3 +593,32 @@ def store_document(
     db.session.flush()
     record_audit(actor, "group.document_added", document, group=group.slug, title=document.title)
     return document
+
+
+def deletable_documents(user, group: WorkingGroup | None, documents) -> set[int]:
+    """The ids of the documents (of one group or meeting) that `user` may delete, with one
+    look-up of the user's role instead of one per document."""
+    from .models.documents import is_uploader_or_admin
+
+    moderates = group is not None and group.is_moderated_by(user)
+    return {d.id for d in documents if moderates or is_uploader_or_admin(d, user)}
+
+
+def delete_document(actor: User, document: GroupDocument) -> None:
+    """The uploader, the group's moderator and the project manager may delete a document;
+    the deletion is audit-logged and the file is removed with the commit."""
+    if not document.can_delete(actor):
+        raise NotAllowed(
+            _(
+                "Only whoever added the document, the moderator or the project manager may delete it."
+            )
+        )
+    record_audit(
+        actor,
+        "group.document_deleted",
+        document,
+        group=document.group.slug,
+        title=document.title,
+        filename=document.filename,
+    )
+    discard_document(document)

@@ -19,6 +19,7 @@ from .forms import (
     VOTING_VALUES,
     AddMemberForm,
     ChangeRoleForm,
+    DeleteDocumentForm,
     DocumentForm,
     EndMembershipForm,
     GroupForm,
@@ -167,6 +168,8 @@ def next_phase(slug: str):
     group = _visible_group(slug)
     if not group.can_move_phase(current_user):
         abort(403)
+    if group.is_closed:  # no form to correct: the page says why nothing moves
+        raise services.NoNextPhase()
     form = NextPhaseForm()
     if not form.validate_on_submit():
         return _render_group(group, form, 400)
@@ -356,6 +359,7 @@ def _render_documents(group: WorkingGroup, form: DocumentForm | None = None, sta
         group=group,
         documents=documents,
         form=(form or DocumentForm()) if can_upload else None,
+        deletable=services.deletable_documents(current_user, group, documents),
         allowed_extensions=filetypes.ALLOWED_EXTENSIONS,
         max_size=services.size_label(services.max_document_bytes()),
         size_label=services.size_label,
@@ -392,6 +396,25 @@ def upload_document(slug: str):
         return _render_documents(_visible_group(slug), form, error.status_code)
     db.session.commit()
     flash(_("The document “%(title)s” has been added.", title=document.title), "success")
+    return redirect(url_for("groups.documents", slug=group.slug))
+
+
+@bp.post("/<slug>/documents/<int:document_id>/delete")
+def delete_document(slug: str, document_id: int):
+    group = _visible_group(slug)
+    document = db.get_or_404(GroupDocument, document_id)
+    if document.group_id != group.id:
+        abort(404)
+    if not DeleteDocumentForm().validate_on_submit():
+        abort(400)
+    title = document.title
+    try:
+        services.delete_document(current_user, document)
+    except services.GroupError as error:
+        db.session.rollback()
+        abort(error.status_code)
+    db.session.commit()
+    flash(_("The document “%(title)s” has been deleted.", title=title), "success")
     return redirect(url_for("groups.documents", slug=group.slug))
 
 

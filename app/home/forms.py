@@ -1,12 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
+
+from ..core.forms import BaseForm
 
 MAX_INTRODUCTION = 5000
 
 
-class IntroductionForm(FlaskForm):
+class IntroductionForm(BaseForm):
     text_nl = TextAreaField(_l("Introduction in Dutch"), validators=[Length(max=MAX_INTRODUCTION)])
     text_de = TextAreaField(_l("Introduction in German"), validators=[Length(max=MAX_INTRODUCTION)])
     text_en = TextAreaField(

@@ -1,11 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectChoice,
@@ -17,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 
+from ..core.forms import BaseForm, BaseSubForm
 from .models import ATTENDANCE_TITLES, MEETING_KIND_TITLES, Attendance, MeetingKind
 
 KIND_CHOICES = [SelectChoice(kind.name, MEETING_KIND_TITLES[kind]) for kind in MeetingKind]
@@ -36,7 +35,7 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(BaseForm):
     kind = SelectField(_l("Kind of meeting"), choices=KIND_CHOICES)
     group = SelectField(_l("Group"), coerce=int, validators=[InputRequired()])
     title_nl = StringField(_l("Title (Dutch)"), filters=[strip], validators=[Length(max=200)])
@@ -88,7 +87,7 @@ class MeetingForm(FlaskForm):
 SERIES_ROWS = 6
 
 
-class SeriesDateForm(Form):
+class SeriesDateForm(BaseSubForm):
     """One date of a series; a row left empty is skipped."""
 
     day = DateField(_l("Date"), validators=[Optional()])
@@ -110,7 +109,7 @@ class SeriesForm(MeetingForm):
     dates = FieldList(FormField(SeriesDateForm), min_entries=SERIES_ROWS, max_entries=SERIES_ROWS)
 
     def validate(self, extra_validators=None) -> bool:
-        ok = FlaskForm.validate(self, extra_validators)
+        ok = BaseForm.validate(self, extra_validators)
         ok = self.has_title() and ok
         for number, entry in enumerate(self.dates, start=1):
             for errors in entry.form.errors.values():
@@ -121,11 +120,11 @@ class SeriesForm(MeetingForm):
         return ok
 
 
-class CancelForm(FlaskForm):
+class CancelForm(BaseForm):
     pass
 
 
-class RsvpForm(FlaskForm):
+class RsvpForm(BaseForm):
     answer = SelectField(
         _l("Your answer"),
         choices=[
@@ -136,11 +135,11 @@ class RsvpForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BaseForm):
     person = SelectField(_l("Person"), coerce=int, validators=[InputRequired()])
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(BaseForm):
     title = StringField(
         _l("Agenda item"), filters=[strip], validators=[InputRequired(), Length(max=300)]
     )
@@ -154,7 +153,7 @@ class AgendaItemForm(FlaskForm):
     proposal = SelectField(_l("Linked proposal"), coerce=int, default=0, validate_choice=False)
 
 
-class MoveForm(FlaskForm):
+class MoveForm(BaseForm):
     direction = SelectField(choices=[SelectChoice("up", "up"), SelectChoice("down", "down")])
 
 
@@ -163,7 +162,7 @@ ATTENDANCE_CHOICES = [SelectChoice("", _l("Not recorded"))] + [
 ]
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(BaseForm):
     minutes = TextAreaField(
         _l("Minutes"),
         validators=[Length(max=50000)],
@@ -171,7 +170,7 @@ class MinutesForm(FlaskForm):
     )
 
 
-class ActionItemForm(FlaskForm):
+class ActionItemForm(BaseForm):
     text = StringField(_l("Action"), filters=[strip], validators=[InputRequired(), Length(max=500)])
     owner = SelectField(_l("Owner"), coerce=int, validators=[Optional()])
     due_on = DateField(_l("Due on"), validators=[Optional()])

@@ -366,6 +366,15 @@ class MeetingDocument(StoredDocument, db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="documents")
 
+    def can_delete(self, user) -> bool:
+        """Whoever added it, the moderator of the meeting's group and the project manager."""
+        from ..groups.models.documents import is_uploader_or_admin
+
+        group = self.meeting.group
+        return is_uploader_or_admin(self, user) or (
+            group is not None and group.is_moderated_by(user)
+        )
+
     def __repr__(self) -> str:
         return f"<MeetingDocument {self.id} {self.filename}>"
 

@@ -795,6 +795,27 @@ def store_meeting_document(
     return document
 
 
+def delete_meeting_document(actor: User, document: MeetingDocument) -> None:
+    """The uploader, the moderator of the meeting's group and the project manager may
+    delete a meeting's document; audit-logged, the file goes with the commit."""
+    from ..groups.services import discard_document
+
+    if not document.can_delete(actor):
+        raise NotAllowed(
+            _(
+                "Only whoever added the document, the moderator or the project manager may delete it."
+            )
+        )
+    record_audit(
+        actor,
+        "meeting.document_deleted",
+        document.meeting,
+        title=document.title,
+        filename=document.filename,
+    )
+    discard_document(document)
+
+
 # --- coaching days -----------------------------------------------------------------------
 
 

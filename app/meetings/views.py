@@ -19,9 +19,9 @@ from ..core.pagination import paginate
 from ..core.security import public
 from ..core.urls import external_url
 from ..extensions import db
-from ..groups.forms import DocumentForm
+from ..groups.forms import DeleteDocumentForm, DocumentForm
 from ..groups.models import WorkingGroup
-from ..groups.services import max_document_bytes, size_label
+from ..groups.services import deletable_documents, max_document_bytes, size_label
 from . import bp, services
 from .forms import (
     ATTENDANCE_CHOICES,
@@ -438,6 +438,9 @@ def _render_meeting(meeting: Meeting, status: int = 200, **forms):
         else None,
         max_size=size_label(max_document_bytes()),
         size_label=size_label,
+        deletable_documents=deletable_documents(current_user, meeting.group, meeting.documents)
+        if meeting.documents
+        else set(),
         invitations=invitations,
         mine=mine,
         can_manage=can_manage,
@@ -674,6 +677,25 @@ def upload_document(meeting_id: int):
         return _render_meeting(_managed_meeting(meeting_id), error.status_code, document_form=form)
     db.session.commit()
     flash(_("The document “%(title)s” has been added.", title=document.title), "success")
+    return redirect(url_for("meetings.show", meeting_id=meeting.id, _anchor="documents"))
+
+
+@bp.post("/<int:meeting_id>/documents/<int:document_id>/delete")
+def delete_document(meeting_id: int, document_id: int):
+    meeting = _visible_meeting(meeting_id)
+    document = db.get_or_404(MeetingDocument, document_id)
+    if document.meeting_id != meeting.id:
+        abort(404)
+    if not DeleteDocumentForm().validate_on_submit():
+        abort(400)
+    title = document.title
+    try:
+        services.delete_meeting_document(current_user, document)
+    except DomainError as error:
+        db.session.rollback()
+        abort(error.status_code)
+    db.session.commit()
+    flash(_("The document “%(title)s” has been deleted.", title=title), "success")
     return redirect(url_for("meetings.show", meeting_id=meeting.id, _anchor="documents"))
 
 

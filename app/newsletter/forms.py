@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -12,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from ..core.forms import EmailAddress
+from ..core.forms import BaseForm, EmailAddress, MultiLineHiddenField
 from ..core.i18n import LANGUAGE_NAMES
 from .models import QUARTER_PATTERN
 
@@ -23,7 +22,7 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class SubscribeForm(FlaskForm):
+class SubscribeForm(BaseForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), EmailAddress(), Length(max=254)],
@@ -56,7 +55,7 @@ class ConsentBasisMixin:
     )
 
 
-class AddSubscriberForm(ConsentBasisMixin, FlaskForm):
+class AddSubscriberForm(ConsentBasisMixin, BaseForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), EmailAddress(), Length(max=254)],
@@ -69,7 +68,7 @@ class AddSubscriberForm(ConsentBasisMixin, FlaskForm):
     language = SelectField(_l("Language of the newsletter"), choices=LANGUAGE_CHOICES)
 
 
-class ImportUploadForm(ConsentBasisMixin, FlaskForm):
+class ImportUploadForm(ConsentBasisMixin, BaseForm):
     file = FileField(
         _l("CSV file"),
         validators=[
@@ -85,12 +84,12 @@ class ImportUploadForm(ConsentBasisMixin, FlaskForm):
     )
 
 
-class ImportConfirmForm(ConsentBasisMixin, FlaskForm):
-    csv_text = HiddenField(validators=[DataRequired(), Length(max=2_000_000)])
+class ImportConfirmForm(ConsentBasisMixin, BaseForm):
+    csv_text = MultiLineHiddenField(validators=[DataRequired(), Length(max=2_000_000)])
     language = HiddenField(validators=[DataRequired()])
 
 
-class EditionForm(FlaskForm):
+class EditionForm(BaseForm):
     quarter = StringField(
         _l("Quarter"),
         validators=[
@@ -138,9 +137,9 @@ class EditionForm(FlaskForm):
         return ok
 
 
-class SendTestForm(FlaskForm):
+class SendTestForm(BaseForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """Only the CSRF token: send, pause, resume, unsubscribe."""

@@ -109,6 +109,15 @@ class Subscriber(db.Model):
     def is_confirmed(self) -> bool:
         return self.status is SubscriberStatus.confirmed
 
+    @classmethod
+    def not_erased(cls) -> sa.ColumnElement[bool]:
+        """SQL condition: the subscriber's data has not been erased. Erasure keeps the row
+        (deliveries refer to it) under an address in the erased domain; lists, counts
+        and exports leave such rows out."""
+        from ..auth.models import ERASED_DOMAIN
+
+        return sa.not_(cls.email.like(f"%@{ERASED_DOMAIN}"))
+
 
 class EditionStatus(enum.Enum):
     draft = "draft"

@@ -255,7 +255,7 @@ def _subscriber_query():
     query = (request.args.get("q") or "").strip()[:100]
     status = request.args.get("status") or ""
     language = request.args.get("language") or ""
-    stmt = sa.select(Subscriber).order_by(Subscriber.email)
+    stmt = sa.select(Subscriber).where(Subscriber.not_erased()).order_by(Subscriber.email)
     if query:
         pattern = f"%{query.lower()}%"
         stmt = stmt.where(
@@ -279,7 +279,9 @@ def subscribers():
     page = paginate(stmt, per_page=SUBSCRIBERS_PER_PAGE)
     counts = dict(
         db.session.execute(
-            sa.select(Subscriber.status, sa.func.count()).group_by(Subscriber.status)
+            sa.select(Subscriber.status, sa.func.count())
+            .where(Subscriber.not_erased())
+            .group_by(Subscriber.status)
         ).all()
     )
     return render_template(

@@ -1,7 +1,6 @@
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,7 +16,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import phone_number, strip
-from ..core.forms import EmailAddress
+from ..core.forms import BaseForm, EmailAddress, GetForm
+from ..core.pagination import MAX_PAGE
 from .models import COUNTRY_TITLES, KIND_TITLES, Country, OrganisationKind
 from .services import MAX_SEARCH_LENGTH
 
@@ -28,7 +28,6 @@ SORT_CHOICES = [
 ]
 COUNTRY_CHOICES = [SelectChoice(c.value, COUNTRY_TITLES[c]) for c in Country]
 KIND_CHOICES = [SelectChoice(k.value, KIND_TITLES[k]) for k in OrganisationKind]
-MAX_PAGE = 100_000
 
 
 def web_address(form, field) -> None:
@@ -40,13 +39,6 @@ def web_address(form, field) -> None:
                     "Enter a web address starting with https:// or http://, e.g. https://www.enschede.nl."
                 )
             )
-
-
-class GetForm(FlaskForm):
-    """A search form sent with GET: its values live in the URL, so a search can be shared."""
-
-    class Meta:
-        csrf = False
 
 
 class DirectoryForm(GetForm):
@@ -110,7 +102,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[strip])
     short_name = StringField(
         _l("Short name"),
@@ -152,7 +144,7 @@ class OrganisationForm(FlaskForm):
     is_active = BooleanField(_l("Active (shown in the directory)"), default=True)
 
 
-class PolicyFieldForm(FlaskForm):
+class PolicyFieldForm(BaseForm):
     name_nl = StringField(
         _l("Name in Dutch"), validators=[DataRequired(), Length(max=120)], filters=[strip]
     )
@@ -162,7 +154,7 @@ class PolicyFieldForm(FlaskForm):
     name_en = StringField(_l("Name in English"), validators=[Length(max=120)], filters=[strip])
 
 
-class AssignPersonForm(FlaskForm):
+class AssignPersonForm(BaseForm):
     organisation = SelectField(_l("Organisation"), coerce=int)
     function = StringField(_l("Function"), validators=[Length(max=120)], filters=[strip])
     is_organisation_leader = BooleanField(_l("Belongs to the leadership of the organisation"))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
+from ..core.forms import search_args
 from ..core.security import admin_required, public
 from ..extensions import db
 from . import bp, services
@@ -37,7 +38,7 @@ def _directory_form() -> tuple[DirectoryForm, list[PolicyField], bool]:
     """The directory's search form filled from the URL; False when a value is not valid."""
     policy_fields = services.all_policy_fields()
     cities = services.cities_by_country(include_inactive=_is_admin())
-    form = DirectoryForm(formdata=request.args)
+    form = DirectoryForm(formdata=search_args())
     form.set_choices(policy_fields, sorted({c for cs in cities.values() for c in cs}, key=fold))
     return form, policy_fields, form.validate()
 
@@ -118,9 +119,10 @@ def counterparts():
     """Choose a policy field (and optionally a city) → organisations across the border."""
     policy_fields = services.all_policy_fields()
     cities = services.cities_by_country()
-    form = CounterpartForm(formdata=request.args if request.args else None)
+    args = search_args()
+    form = CounterpartForm(formdata=args or None)
     own = current_user.organisation if current_user.is_authenticated else None
-    if not request.args and own is not None:
+    if not args and own is not None:
         form.side.data = own.country.value
     side = Country(form.side.data) if form.side.data in {c.value for c in Country} else None
     other_cities = cities[Country.DE if side == Country.NL else Country.NL] if side else []
@@ -129,7 +131,7 @@ def counterparts():
     )
     results = contacts = field = None
     status = 200
-    if request.args:
+    if args:
         if form.validate():
             if form.city.data and form.city.data not in other_cities:
                 form.city.errors.append(

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -12,13 +11,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
+from ..core.forms import BaseForm
 from ..groups.forms import lower, strip
 from .services import BadPhases, parse_phases
 
 RESERVED_SLUGS = frozenset({"new", "reports"})
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(BaseForm):
     slug = StringField(
         _l("Web address"),
         validators=[
@@ -109,7 +109,7 @@ class ProjectForm(FlaskForm):
         return ok
 
 
-class NewReportForm(FlaskForm):
+class NewReportForm(BaseForm):
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
     quarter = SelectField(
         _l("Quarter"),
@@ -119,7 +119,7 @@ class NewReportForm(FlaskForm):
     )
 
 
-class NarrativeForm(FlaskForm):
+class NarrativeForm(BaseForm):
     narrative_nl = TextAreaField(
         _l("Narrative in Dutch (Markdown)"), filters=[strip], validators=[Length(max=50000)]
     )
@@ -133,11 +133,11 @@ class NarrativeForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(BaseForm):
     body = TextAreaField(
         _l("Your comment"), filters=[strip], validators=[DataRequired(), Length(max=5000)]
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """The CSRF token of a one-button form (circulate, approve, correct, make edition)."""

@@ -1,12 +1,12 @@
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -27,15 +27,16 @@ from wtforms.validators import (
 )
 
 from ..auth.forms import strip
-from ..core.forms import EmailAddress
-from ..partners.forms import COUNTRY_CHOICES, GetForm, MultiCheckboxField
+from ..core.forms import BaseForm, BaseSubForm, EmailAddress, GetForm
+from ..core.pagination import MAX_PAGE
+from ..partners.forms import COUNTRY_CHOICES, MultiCheckboxField
 from .models import LANGUAGE_TITLES, POINT_KIND_TITLES
 
 MAX_DAYS = 5
 LANGUAGE_CHOICES = [SelectChoice(code, title) for code, title in LANGUAGE_TITLES.items()]
 
 
-class DayForm(Form):
+class DayForm(BaseSubForm):
     """One day of the visit; rows left empty are ignored."""
 
     day = DateField(_l("Date"), validators=[Optional()])
@@ -63,7 +64,7 @@ def _description(lang_label):
     )
 
 
-class RegistrationSettingsForm(FlaskForm):
+class RegistrationSettingsForm(BaseForm):
     """What a visit and a meeting with public registration share: the deadline, the contact
     person who hears of every registration, and the host's consent when fewer places would
     move confirmed people to the waiting list."""
@@ -83,6 +84,16 @@ class RegistrationSettingsForm(FlaskForm):
     move_to_waitlist = BooleanField(
         _l("Yes, move these people to the waiting list and tell them by e-mail")
     )
+    # When the event begins (local wall-clock time); the view sets it for a meeting.
+    event_start: datetime | None = None
+
+    def first_start(self) -> datetime | None:
+        return self.event_start
+
+    def validate_registration_deadline(self, field) -> None:
+        start = self.first_start()
+        if field.data and start and field.data > start:
+            raise ValidationError(_l("The registration deadline must not be after the start."))
 
 
 class VisitForm(RegistrationSettingsForm):
@@ -108,6 +119,14 @@ class VisitForm(RegistrationSettingsForm):
     days = FieldList(FormField(DayForm), min_entries=MAX_DAYS, max_entries=MAX_DAYS)
     is_closed = BooleanField(_l("Registration closed (no new registrations)"))
 
+    def first_start(self) -> datetime | None:
+        starts = [
+            datetime.combine(entry.form.day.data, entry.form.starts.data)
+            for entry in self.days.entries
+            if entry.form.day.data and entry.form.starts.data
+        ]
+        return min(starts, default=None)
+
     def validate_title_de(self, field) -> None:
         if not (self.title_nl.data or self.title_de.data or self.title_en.data):
             raise ValidationError(_l("Please enter a title in at least one language."))
@@ -132,7 +151,7 @@ class VisitForm(RegistrationSettingsForm):
                 )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip])
     email = EmailField(
         _l("E-mail address"),
@@ -172,11 +191,11 @@ class RegistrationForm(FlaskForm):
             )
 
 
-class ResendForm(FlaskForm):
+class ResendForm(BaseForm):
     email = HiddenField(validators=[DataRequired(), EmailAddress(), Length(max=254)])
 
 
-class MessageForm(FlaskForm):
+class MessageForm(BaseForm):
     subject = StringField(
         _l("Subject"), validators=[DataRequired(), Length(max=200)], filters=[strip]
     )
@@ -188,7 +207,7 @@ class MessageForm(FlaskForm):
     )
 
 
-class PointForm(FlaskForm):
+class PointForm(BaseForm):
     kind = RadioField(
         _l("Kind"),
         choices=[SelectChoice(kind.value, title) for kind, title in POINT_KIND_TITLES.items()],
@@ -205,7 +224,7 @@ class PointForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """A button that changes something: CSRF only."""
 
 
@@ -213,7 +232,9 @@ class VisitFilterForm(GetForm):
     field = SelectField(_l("Policy field"), default="")
     country = SelectField(_l("Host country"), default="")
     month = SelectField(_l("Month"), default="")
-    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1)], default=1)
+    page = IntegerField(
+        _l("Page"), validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)], default=1
+    )
 
     def set_choices(self, policy_fields, months: list[tuple[str, str]]) -> None:
         self.field.choices = [SelectChoice("", _l("All policy fields"))] + [

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import DomainError
+from ..core.forms import search_args
 from ..core.i18n import use_recipient_language
 from ..core.pagination import paginate
 from ..core.security import public
@@ -70,7 +71,7 @@ def _months(today: date, count: int = 12) -> list[tuple[str, str]]:
 @public
 def index():
     policy_fields = partner_services.all_policy_fields()
-    form = VisitFilterForm(formdata=request.args)
+    form = VisitFilterForm(formdata=search_args())
     form.set_choices(policy_fields, _months(date.today()))
     if not form.validate():
         abort(400)
@@ -503,6 +504,7 @@ def meeting_settings(meeting_id: int):
         form.registration_deadline.data = existing.registration_deadline.astimezone(
             LOCAL_ZONE
         ).replace(tzinfo=None)
+    form.event_start = meeting.start_at.astimezone(LOCAL_ZONE).replace(tzinfo=None)
     context = {"form": form, "meeting": meeting, "public": existing}
     if form.validate_on_submit():
         try:

@@ -30,13 +30,34 @@ def test_unknown_language_is_ignored(client):
     assert page_lang(client.get("/?lang=xx", headers={"Accept-Language": "en"})) == "en"
 
 
-def test_signed_in_persons_setting_wins_and_follows_the_switch(member_client, member):
+def test_signed_in_persons_setting_wins_and_follows_the_switcher(member_client, member):
     member.locale = "de"
     db.session.commit()
     assert page_lang(member_client.get("/", headers={"Accept-Language": "en"})) == "de"
-    assert page_lang(member_client.get("/?lang=en")) == "en"
+    switched = member_client.post("/language", data={"lang": "en", "next": "/partners/?x=1"})
+    assert switched.status_code == 302
+    assert switched.headers["Location"] == "/partners/?x=1&lang=en"
     assert db.session.get(User, member.id).locale == "en"
     assert page_lang(member_client.get("/")) == "en"
+
+
+def test_a_lang_link_switches_the_page_but_not_the_setting(member_client, member):
+    member.locale = "de"
+    db.session.commit()
+    assert page_lang(member_client.get("/?lang=en")) == "en"
+    assert db.session.get(User, member.id).locale == "de"
+    assert page_lang(member_client.get("/")) == "de"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:x"])
+def test_the_switcher_stays_on_the_site(client, target):
+    switched = client.post("/language", data={"lang": "de", "next": target})
+    assert switched.headers["Location"] == "/?lang=de"
+
+
+def test_the_switcher_remembers_the_choice_for_visitors(client):
+    client.post("/language", data={"lang": "de", "next": "/"})
+    assert page_lang(client.get("/partners/", headers={"Accept-Language": "en"})) == "de"
 
 
 @pytest.mark.parametrize(
@@ -58,4 +79,4 @@ def test_error_pages_are_translated(client, lang, title):
 
 def test_language_switcher_keeps_the_current_page_and_query(client):
     page = client.get("/partners/?x=1").get_data(as_text=True)
-    assert 'href="/partners/?x=1&amp;lang=de"' in page
+    assert 'name="next" value="/partners/?x=1"' in page

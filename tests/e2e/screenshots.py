@@ -99,7 +99,9 @@ def take_all(base_url: str, out: Path) -> int:
                 page.screenshot(path=str(out / f"{prefix}-login-error.png"), full_page=True)
                 count += 1
                 sign_in(page, ADMIN, DEMO_PASSWORD)
-                page.goto(f"/?lang={lang}")  # also sets the admin's own language
+                # The header's language button also sets the admin's own language.
+                page.locator(f".nb-languages button[value={lang}]").click()
+                page.wait_for_load_state()
                 for name, path in SIGNED_IN_PAGES.items():
                     shoot(page, out, f"{prefix}-{name}", path)
                     count += 1

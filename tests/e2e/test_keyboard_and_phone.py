@@ -34,7 +34,7 @@ def test_navbar_toggler_opens_the_menu_on_a_phone(new_context, assert_accessible
     expect(partners).to_be_hidden()
     # Language and signing in stay in reach without opening the menu.
     banner = page.get_by_role("banner")
-    expect(banner.get_by_role("link", name="Deutsch")).to_be_visible()
+    expect(banner.get_by_role("button", name="Deutsch")).to_be_visible()
     expect(banner.get_by_role("link", name="Sign in")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert_accessible(page)

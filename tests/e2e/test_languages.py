@@ -28,7 +28,7 @@ def t(lang: str, msgid: str) -> str:
 
 def switch_to(page, current: str, target: str) -> None:
     switcher = page.get_by_role("group", name=t(current, "Language"))
-    switcher.get_by_role("link", name=LANGUAGE_NAMES[target]).click()
+    switcher.get_by_role("button", name=LANGUAGE_NAMES[target]).click()
     expect(page).to_have_url(re.compile(rf"[?&]lang={target}"))
     expect_language(page, target)
 
@@ -37,7 +37,7 @@ def expect_language(page, lang: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", lang)
     switcher = page.get_by_role("group", name=t(lang, "Language"))
     for code, name in LANGUAGE_NAMES.items():
-        link = switcher.get_by_role("link", name=name)
+        link = switcher.get_by_role("button", name=name)
         if code == lang:
             expect(link).to_have_attribute("aria-current", "true")
         else:

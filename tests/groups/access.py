@@ -46,6 +46,10 @@ ACCESS = {
     },
     "groups.documents": {"args": _private, "GET": (404, 404, 200)},
     "groups.upload_document": {"args": _private, "POST": (SIGN_IN, 404, 400)},
+    "groups.delete_document": {
+        "args": lambda w: _private(w, document_id=w["private_document"].id),
+        "POST": (SIGN_IN, 404, 302),
+    },
     "groups.download_document": {
         "args": lambda w: _private(w, document_id=w["private_document"].id),
         "GET": (404, 404, 200),

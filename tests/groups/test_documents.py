@@ -170,3 +170,109 @@ def test_document_of_another_group_is_not_found_under_this_one(app, admin_client
     [document] = documents()
     assert admin_client.get(f"/groups/two/documents/{document.id}").status_code == 404
     assert admin_client.get("/groups/one/documents/999999").status_code == 404
+
+
+# --- a file exists exactly when its row does ---------------------------------------------
+
+
+def files_in(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_an_insert_that_fails_leaves_no_file_behind(app, group, documents_dir):
+    from types import SimpleNamespace
+
+    from app.groups import services
+
+    # An uploader the database does not know: the row's foreign key fails on insert.
+    ghost = SimpleNamespace(id=987_654, is_admin=True, is_authenticated=True)
+    with pytest.raises(sa.exc.IntegrityError):
+        services.store_document(
+            ghost,
+            group,
+            title="Verslag",
+            language="nl",
+            filename="v.pdf",
+            stream=io.BytesIO(PDF_BYTES),
+        )
+    db.session.rollback()
+    assert files_in(documents_dir) == []
+    assert documents() == []
+
+
+def test_the_file_appears_only_with_the_commit(app, group, insider, documents_dir):
+    from app.groups import services
+
+    document = services.store_document(
+        insider,
+        group,
+        title="Verslag",
+        language="nl",
+        filename="v.pdf",
+        stream=io.BytesIO(PDF_BYTES),
+    )
+    assert document.stored_name not in files_in(documents_dir)  # staged under a temporary name
+    db.session.commit()
+    assert files_in(documents_dir) == [document.stored_name]
+    assert services.document_path(document).read_bytes() == PDF_BYTES
+
+
+def test_uploader_deletes_a_document_with_its_file_and_an_audit_entry(
+    app, group, insider, documents_dir
+):
+    from app.core.audit import AuditEntry
+
+    client = signed_in(app, insider)
+    assert upload(client, "kern", PDF_BYTES, "verslag.pdf").status_code == 302
+    document = documents()[0]
+    assert files_in(documents_dir) == [document.stored_name]
+    page = client.get("/groups/kern/documents").get_data(as_text=True)
+    delete_url = f"/groups/kern/documents/{document.id}/delete"
+    assert f'action="{delete_url}"' in page
+    response = client.post(delete_url)
+    assert response.status_code == 302
+    assert documents() == []
+    assert files_in(documents_dir) == []
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "group.document_deleted")
+    ).one()
+    assert entry.actor_id == insider.id and entry.details["title"] == "Verslag bijeenkomst"
+
+
+@pytest.mark.parametrize(("role", "allowed"), [(Role.moderator, True), (Role.member, False)])
+def test_the_moderator_may_delete_others_documents_a_member_may_not(
+    app, group, insider, documents_dir, role, allowed
+):
+    assert upload(signed_in(app, insider), "kern", PDF_BYTES, "verslag.pdf").status_code == 302
+    document = documents()[0]
+    other = make_user(email=f"{role.name}@example.org", password=TEST_PASSWORD)
+    make_membership(group, other, role=role)
+    db.session.commit()
+    response = signed_in(app, other).post(f"/groups/kern/documents/{document.id}/delete")
+    assert response.status_code == (302 if allowed else 403)
+    assert bool(documents()) is not allowed
+    assert bool(files_in(documents_dir)) is not allowed
+
+
+def test_project_manager_deletes_a_meeting_document_and_its_file(app, admin_client, documents_dir):
+    from app.meetings.models import MeetingDocument
+    from tests.factories import make_meeting
+
+    meeting = make_meeting(group=make_group(slug="xenia"))
+    db.session.commit()
+    added = admin_client.post(
+        f"/meetings/{meeting.id}/documents",
+        data={
+            "document-title": "Slides",
+            "document-language": "de",
+            "document-file": (io.BytesIO(PDF_BYTES), "slides.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert added.status_code == 302
+    document = db.session.scalars(sa.select(MeetingDocument)).one()
+    assert files_in(documents_dir) == [document.stored_name]
+    response = admin_client.post(f"/meetings/{meeting.id}/documents/{document.id}/delete")
+    assert response.status_code == 302
+    assert db.session.scalars(sa.select(MeetingDocument)).all() == []
+    assert files_in(documents_dir) == []

@@ -197,7 +197,7 @@ def test_duplicate_member_gets_a_clear_error_and_nothing_is_written(app, xenia, 
 
 def test_bad_choice_is_explained_in_the_viewers_language(app, xenia, moderator):
     client = signed_in(app, moderator)
-    client.get("/groups/?lang=de")
+    client.post("/language", data={"lang": "de", "next": "/groups/"})  # the header switcher
     response = client.post(
         "/groups/xenia/members",
         data={"person": moderator.id, "organisation": 0, "role": "member", "voting": "x"},
@@ -345,3 +345,11 @@ def test_group_pages_use_a_bounded_number_of_queries(admin_client, xenia, path):
     print(f"{path}: {few} queries with 5 members, {many} with 200")
     assert many == few
     assert many <= 12
+
+
+def test_moving_a_closed_group_on_says_why_even_with_a_bad_note(admin_client):
+    make_group(slug="klaar", phase=Phase.closed)
+    db.session.commit()
+    response = admin_client.post("/groups/klaar/phase?lang=nl", data={"note": "a\x00b"})
+    assert response.status_code == 409
+    assert "De groep is afgesloten" in response.get_data(as_text=True)

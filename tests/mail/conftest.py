@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +27,14 @@ from app.mail.services import build_message, queue_message
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAIL_FROM = "Netwerkbrug <noreply@netwerkbrug.example.org>"
-HOLD_TIMEOUT_STEPS = 2000  # at most 20 s (below the 30 s SMTP timeout), so nothing hangs
+# Tests wait for events (a message at the sink, a line from a worker, a process exit), never
+# for a fixed time; the ceiling only ends a wait that would otherwise hang. It is generous
+# because CI machines are shared: a worker process may need many seconds just to start.
+CEILING = float(os.environ.get("TEST_WAIT_CEILING", "240"))
+# The sink holds a first connection until a second one sends: below the workers' lease
+# (MAIL_LEASE_SECONDS, 120 s) and their SMTP timeout (SMTP_TIMEOUT below), so nothing hangs.
+HOLD_CEILING = 100.0
+WORKER_SMTP_TIMEOUT = 300
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +75,7 @@ class SinkHandler:
         self.hold_until_connections = 0
         self._sending_sessions: set[int] = set()
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         answer = self.answers.get(address)
@@ -77,20 +86,28 @@ class SinkHandler:
 
     async def handle_DATA(self, server, session, envelope):
         self._sending_sessions.add(id(session))
-        for _ in range(HOLD_TIMEOUT_STEPS):
-            if len(self._sending_sessions) >= self.hold_until_connections:
+        hold_until = time.monotonic() + HOLD_CEILING
+        while len(self._sending_sessions) < self.hold_until_connections:
+            if time.monotonic() > hold_until:
                 break
             await asyncio.sleep(0.01)
-        with self._lock:
+        with self._arrived:
             self.received.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, session)
             )
+            self._arrived.notify_all()
         if self.data_delay:  # the message is in, the answer is slow: a client dying now repeats it
             await asyncio.sleep(self.data_delay)
         if self.drop_after_next:
             self.drop_after_next = False
             asyncio.get_running_loop().call_soon(server.transport.close)
         return "250 Message accepted for delivery"
+
+    def wait_for_received(self, count: int, ceiling: float = CEILING) -> None:
+        """Returns as soon as `count` messages have arrived."""
+        with self._arrived:
+            arrived = self._arrived.wait_for(lambda: len(self.received) >= count, ceiling)
+            assert arrived, f"{len(self.received)} of {count} messages arrived in {ceiling} s"
 
     @property
     def connections(self) -> int:
@@ -176,6 +193,7 @@ class WorkerProcess:
             "SMTP_PORT": str(sink.port),
             "SMTP_SECURITY": "none",
             "MAIL_FROM": app.config["MAIL_FROM"],
+            "SMTP_TIMEOUT": str(WORKER_SMTP_TIMEOUT),
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("FLASK_APP", None)
@@ -187,19 +205,41 @@ class WorkerProcess:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        self.lines: list[str] = []
+        self._printed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        """Drains the worker's output as it comes, so a chatty worker never blocks on a
+        full pipe however long a test waits."""
+        with self.process.stdout:  # closed when the worker has exited
+            for line in self.process.stdout:
+                with self._printed:
+                    self.lines.append(line)
+                    self._printed.notify_all()
+        with self._printed:
+            self._printed.notify_all()
+
+    @property
+    def output(self) -> str:
+        with self._printed:
+            return "".join(self.lines)
 
     def terminate(self) -> None:
         self.process.send_signal(signal.SIGTERM)
 
-    def wait(self, timeout: float = 30) -> tuple[int, str]:
-        """Exit code and everything the worker printed."""
-        output, _ = self.process.communicate(timeout=timeout)
-        return self.process.returncode, output
+    def wait(self, timeout: float = CEILING) -> tuple[int, str]:
+        """Exit code and everything the worker printed, once it has exited."""
+        self.process.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
+        return self.process.returncode, self.output
 
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
-        self.process.communicate()
+        self.process.wait()
+        self._reader.join()
 
 
 @pytest.fixture

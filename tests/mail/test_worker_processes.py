@@ -1,7 +1,6 @@
 """`flask worker` as real processes: stopped with SIGTERM, killed, and two of them at once."""
 
 import re
-import time
 from collections import Counter
 from datetime import timedelta
 
@@ -12,7 +11,7 @@ from app.extensions import db
 from app.mail.models import OutboxMessage, OutboxStatus
 from app.mail.worker import run_worker
 
-from .conftest import queue_many
+from .conftest import CEILING, queue_many
 
 # Small batches make two workers claim many times while the other is busy.
 SMALL_BATCHES_APP = 'app:create_app({"MAIL_BATCH_SIZE": 5})'
@@ -21,13 +20,6 @@ SMALL_BATCHES_APP = 'app:create_app({"MAIL_BATCH_SIZE": 5})'
 def statuses() -> Counter:
     db.session.rollback()  # see what the worker processes committed
     return Counter(db.session.scalars(sa.select(OutboxMessage.status)))
-
-
-def wait_until(condition, timeout: float = 20, interval: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(interval)
 
 
 def delivered_count(output: str) -> int:
@@ -43,9 +35,9 @@ def test_sigterm_finishes_the_message_in_hand_and_a_restart_sends_each_message_o
     smtp_sink.handler.data_delay = 0.05
     worker = start_worker(smtp_sink)
 
-    wait_until(lambda: len(smtp_sink.handler.received) >= 5)
+    smtp_sink.handler.wait_for_received(5)
     worker.terminate()
-    code, output = worker.wait(timeout=20)
+    code, output = worker.wait()
 
     assert code == 0, output
     assert "Stopped on request" in output
@@ -64,7 +56,7 @@ def test_sigterm_finishes_the_message_in_hand_and_a_restart_sends_each_message_o
     assert leased == 0
 
     smtp_sink.handler.data_delay = 0
-    code, output = start_worker(smtp_sink, "--once").wait(timeout=30)
+    code, output = start_worker(smtp_sink, "--once").wait()
 
     assert code == 0, output
     assert delivered_count(output) == 60 - sent
@@ -79,7 +71,7 @@ def test_two_workers_at_once_never_send_the_same_message(smtp_sink, start_worker
     smtp_sink.handler.hold_until_connections = 2  # whichever starts first waits for the other
     workers = [start_worker(smtp_sink, "--once", flask_app=SMALL_BATCHES_APP) for _ in range(2)]
 
-    results = [worker.wait(timeout=60) for worker in workers]
+    results = [worker.wait() for worker in workers]
 
     for code, output in results:
         assert code == 0, output
@@ -96,10 +88,10 @@ def test_a_killed_worker_repeats_at_most_the_message_in_hand(smtp_config, start_
     ids = queue_many(30)
     sink.handler.data_delay = 0.05
     worker = start_worker(sink)
-    wait_until(lambda: len(sink.handler.received) >= 5)
+    sink.handler.wait_for_received(5)
 
     worker.process.kill()
-    worker.process.wait(timeout=10)
+    worker.process.wait(timeout=CEILING)
     db.session.rollback()
     db.session.execute(  # time passes: the dead worker's leases run out
         sa.update(OutboxMessage)

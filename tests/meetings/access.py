@@ -48,6 +48,10 @@ ACCESS: dict = {
     "meetings.plan_series": {"GET": (SIGN_IN, 403, 200), "POST": (SIGN_IN, 403, 400)},
     "meetings.coaching_days": {"GET": (SIGN_IN, 200, 200)},
     "meetings.upload_document": {"args": _m, "POST": (SIGN_IN, 403, 400)},
+    "meetings.delete_document": {
+        "args": lambda w: {"meeting_id": w["meeting"].id, "document_id": w["document"].id},
+        "POST": (SIGN_IN, 403, 302),
+    },
     "meetings.download_document": {
         "args": lambda w: {"meeting_id": w["meeting"].id, "document_id": w["document"].id},
         "GET": (SIGN_IN, 200, 200),

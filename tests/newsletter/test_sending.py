@@ -24,6 +24,7 @@ from app.newsletter.models import (
     SubscriberStatus,
 )
 from tests.factories import make_edition, make_subscriber, make_user
+from tests.mail.conftest import CEILING
 
 DOMAIN = "netwerkbrug.example.org"
 SUBJECT_WORDS = {
@@ -259,30 +260,23 @@ def test_a_large_send_reaches_500_subscribers_exactly_once(smtp_config, app, mon
 # --- worker processes -------------------------------------------------------------------------
 
 
-def wait_until(condition, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_a_worker_stopped_mid_send_and_restarted_sends_everyone_exactly_once(
     smtp_sink, start_worker
 ):
     _admin, edition, subscribers = start_sending(confirmed=90)
     smtp_sink.handler.data_delay = 0.03
     worker = start_worker(smtp_sink, flask_app='app:create_app({"MAIL_BATCH_SIZE": 10})')
-    wait_until(lambda: len(smtp_sink.handler.received) >= 15)
+    smtp_sink.handler.wait_for_received(15)
 
     worker.terminate()
-    code, output = worker.wait(timeout=20)
+    code, output = worker.wait()
 
     assert code == 0, output
     first_run = len(smtp_sink.handler.received)
     assert 15 <= first_run < 90, output
     assert fresh(edition).status is EditionStatus.sending
     smtp_sink.handler.data_delay = 0
-    code, output = start_worker(smtp_sink, "--once").wait(timeout=60)
+    code, output = start_worker(smtp_sink, "--once").wait()
     assert code == 0, output
     assert Counter(smtp_sink.handler.message_ids()) == expected_ids(edition, subscribers)
     assert fresh(edition).status is EditionStatus.sent
@@ -293,14 +287,14 @@ def test_a_killed_worker_repeats_at_most_one_message_and_skips_nobody(smtp_sink,
     smtp_sink.handler.data_delay = 0.3  # the kill lands while the server's answer is pending
     short_lease = 'app:create_app({"MAIL_BATCH_SIZE": 10, "MAIL_LEASE_SECONDS": 1})'
     worker = start_worker(smtp_sink, flask_app=short_lease)
-    wait_until(lambda: len(smtp_sink.handler.received) >= 3)
+    smtp_sink.handler.wait_for_received(3)
 
     worker.process.kill()  # SIGKILL: no chance to record the message in hand
-    worker.process.wait(timeout=10)
+    worker.process.wait(timeout=CEILING)
 
     smtp_sink.handler.data_delay = 0
     time.sleep(1.2)  # the dead worker's lease expires
-    code, output = start_worker(smtp_sink, "--once", flask_app=short_lease).wait(timeout=60)
+    code, output = start_worker(smtp_sink, "--once", flask_app=short_lease).wait()
     assert code == 0, output
     received = Counter(smtp_sink.handler.message_ids())
     assert set(received) == set(expected_ids(edition, subscribers)), "nobody skipped"
@@ -316,7 +310,7 @@ def test_two_workers_at_once_never_send_the_edition_twice(smtp_sink, start_worke
     small = 'app:create_app({"MAIL_BATCH_SIZE": 5})'
     workers = [start_worker(smtp_sink, "--once", flask_app=small) for _ in range(2)]
 
-    outputs = [worker.wait(timeout=60) for worker in workers]
+    outputs = [worker.wait() for worker in workers]
 
     assert [code for code, _ in outputs] == [0, 0], outputs
     assert smtp_sink.handler.connections == 2

@@ -2,6 +2,7 @@
 erasure leaves no trace of name or address anywhere, but keeps the tallies."""
 
 import json
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -303,3 +304,49 @@ def test_a_newsletter_subscriber_is_erased_with_their_mails(admin_client, story)
     after = every_text_in_the_database()
     assert "leser@muenster.de" not in after and "lena leserin" not in after
     assert reader.status is SubscriberStatus.unsubscribed
+
+
+def test_a_subscribers_erasure_page_speaks_of_a_subscription(admin_client):
+    reader = make_subscriber(email="lees@enschede.nl", name="Lies Lezer")
+    db.session.commit()
+    page = admin_client.get(f"/admin/subscribers/{reader.id}/erase").get_data(as_text=True)
+    assert "the subscription ends" in page
+    assert "function, phone" not in page and "positions" not in page
+
+
+def test_an_erased_subscriber_leaves_the_list_the_counts_and_the_export(admin_client):
+    reader = make_subscriber(email="lees@enschede.nl", name="Lies Lezer")
+    make_subscriber(email="blijft@almelo.nl", name="Blijft")
+    db.session.commit()
+    assert admin_client.post(f"/admin/subscribers/{reader.id}/erase").status_code == 302
+    listing = admin_client.get("/newsletter/admin/subscribers?status=unsubscribed")
+    text = listing.get_data(as_text=True)
+    assert f"/admin/subscribers/{reader.id}/erase" not in text
+    assert "erased.invalid" not in text
+    export = admin_client.get("/newsletter/admin/subscribers.csv").get_data(as_text=True)
+    assert "blijft@almelo.nl" in export and "erased.invalid" not in export
+    counts = admin_client.get("/newsletter/admin/subscribers").get_data(as_text=True)
+    assert "erased.invalid" not in counts
+
+
+def test_after_an_erasure_the_address_is_in_no_database_file(app, admin_client):
+    """On SQLite the file and its write-ahead log are read as bytes; on PostgreSQL every
+    text in every table (the files belong to the server)."""
+    address = "geheim.adres.7731@hengelo.nl"
+    reader = make_subscriber(email=address, name="Geheim Adres")
+    db.session.commit()
+    reader_id = reader.id
+    db.session.remove()  # the test holds no snapshot that would keep old pages in the log
+    assert admin_client.post(f"/admin/subscribers/{reader_id}/erase").status_code == 302
+    db.session.remove()
+    assert address not in every_text_in_the_database()
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        # grep in another process: opening the file here would drop this process's SQLite
+        # locks on it (POSIX locks belong to the process, not to the file descriptor).
+        for path in (url.database, f"{url.database}-wal"):
+            for text in (address, "Geheim Adres"):
+                found = subprocess.run(
+                    ["grep", "-a", "-q", "-F", text, path], check=False, capture_output=True
+                )
+                assert found.returncode == 1, f"{text!r} is still in {path}"

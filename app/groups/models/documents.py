@@ -14,6 +14,12 @@ if TYPE_CHECKING:
 DOCUMENT_LANGUAGES = ("nl", "de", "en")
 
 
+def is_uploader_or_admin(document, user) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_admin) or document.uploaded_by_id == user.id
+
+
 class StoredDocument:
     """The columns of a kept file, shared by group and meeting documents: its title and
     language, the name it came with, the random name it is stored under, and who added it."""
@@ -46,6 +52,10 @@ class GroupDocument(StoredDocument, db.Model):
     )
 
     group: Mapped[WorkingGroup] = relationship(back_populates="documents")
+
+    def can_delete(self, user) -> bool:
+        """Whoever added it, the group's moderator and the project manager."""
+        return is_uploader_or_admin(self, user) or self.group.is_moderated_by(user)
 
     def __repr__(self) -> str:
         return f"<GroupDocument {self.id} {self.filename}>"

@@ -180,6 +180,13 @@ class WorkingGroup(db.Model):
             return True
         return self._active_role_of(user) == Role.moderator
 
+    def is_moderated_by(self, user) -> bool:
+        from .memberships import Role
+
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        return self._active_role_of(user) == Role.moderator
+
     def can_upload(self, user) -> bool:
         """Active members and the project manager add documents."""
         if user is None or not getattr(user, "is_authenticated", False):
