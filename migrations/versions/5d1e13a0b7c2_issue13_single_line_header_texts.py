@@ -6,7 +6,7 @@ built from such a value fails. Line breaks in these single-line columns become s
 Nothing to undo on downgrade (the old texts were unusable in a header anyway).
 
 Revision ID: 5d1e13a0b7c2
-Revises: eeb1fe042a63
+Revises: a18c0e5e4a01
 Create Date: 2026-12-02 00:30:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '5d1e13a0b7c2'
-down_revision = 'eeb1fe042a63'
+down_revision = 'a18c0e5e4a01'
 branch_labels = None
 depends_on = None
 
