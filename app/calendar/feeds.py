@@ -162,7 +162,7 @@ def feed_body(
         return query.where(*conditions).order_by(Meeting.start_at, Meeting.id)
 
     keys = [
-        (meeting_id, lang, str(updated_at), sequence)
+        (meeting_id, lang, updated_at, sequence)
         for meeting_id, updated_at, sequence in db.session.execute(
             select(Meeting.id, Meeting.updated_at, Meeting.sequence)
         )
@@ -174,7 +174,7 @@ def feed_body(
             query = query.where(Meeting.id.in_(missing))
         for meeting in db.session.scalars(query):
             url = external_url("meetings.show", meeting_id=meeting.id)
-            key = (meeting.id, lang, str(meeting.updated_at), meeting.sequence)
+            key = (meeting.id, lang, meeting.updated_at, meeting.sequence)
             kept[key] = ical.meeting_event_bytes(meeting, lang=lang, url=url)
     head_key = ("head", name)
     if head_key not in kept:
