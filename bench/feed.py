@@ -4,7 +4,8 @@ change (every VEVENT through icalendar on every request, ETag = hash of the body
 
 Fills a database with one public group holding N meetings (all inside the feed's default
 window), then times requests through the WSGI app in this process (no HTTP server, so the
-figures are the app's own cost) and prints requests/s and the ratios.
+figures are the app's own cost), the cases taking turns in rounds, and prints each case's
+best round in requests/s and the ratios.
 Run: `.venv/bin/python bench/feed.py [--n 1000] [--requests 200] [--database-url URL]`."""
 
 import hashlib
@@ -23,12 +24,23 @@ from app.meetings.models import Meeting, MeetingKind
 PATH = "/calendar/groups/bench.ics"
 
 
-def rate(call, requests: int) -> float:
-    call()  # warm-up (and, for the feed, the first build)
-    start = time.perf_counter()
-    for _ in range(requests):
-        call()
-    return requests / (time.perf_counter() - start)
+ROUNDS = 5
+
+
+def rates(cases: dict, requests: dict) -> dict:
+    """Requests/s per case: the cases take turns in ROUNDS rounds and each keeps its best
+    round, so a burst of load from elsewhere on a busy machine hits no case alone."""
+    best = dict.fromkeys(cases, 0.0)
+    for call in cases.values():
+        call()  # warm-up (and, for the feed, the first build)
+    for _ in range(ROUNDS):
+        for name, call in cases.items():
+            count = max(1, requests[name] // ROUNDS)
+            start = time.perf_counter()
+            for _ in range(count):
+                call()
+            best[name] = max(best[name], count / (time.perf_counter() - start))
+    return best
 
 
 def main() -> None:
@@ -99,24 +111,30 @@ def main() -> None:
                     hashlib.sha256(body).hexdigest()
                     db.session.remove()
 
-            slow = max(5, requests // 20)
-            results = {
-                "bare /healthz": rate(bare, requests),
-                "feed (kept VEVENTs)": rate(feed, requests),
-                "304 (If-None-Match)": rate(not_modified, requests),
-                "feed as before": rate(before, slow),
+            cases = {
+                "bare /healthz": bare,
+                "feed (kept VEVENTs)": feed,
+                "304 (If-None-Match)": not_modified,
+                "feed as before": before,
             }
+            counts = dict.fromkeys(cases, requests)
+            counts["feed as before"] = max(ROUNDS, requests // 20)
+            results = rates(cases, counts)
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
 
     base, full = results["bare /healthz"], results["feed (kept VEVENTs)"]
-    print(f"group feed of {n} meetings, {kind(url)}, in-process WSGI, {requests} requests each")
+    print(f"group feed of {n} meetings, {kind(url)}, in-process WSGI, best of {ROUNDS} rounds")
     for name, value in results.items():
         print(f"{name:<22} {value:9.1f} req/s")
     print(f"feed vs bare            : {full / base:7.3f}")
     print(f"feed vs before          : {full / results['feed as before']:7.1f}x")
     print(f"304 vs full feed        : {results['304 (If-None-Match)'] / full:7.1f}x")
+    print(
+        f"304 vs feed as before   : "
+        f"{results['304 (If-None-Match)'] / results['feed as before']:7.1f}x"
+    )
 
 
 if __name__ == "__main__":
