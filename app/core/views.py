@@ -2,6 +2,7 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template
 
 from ..extensions import db
+from .page_cache import cached_page
 from .security import public
 
 bp = Blueprint("core", __name__)
@@ -9,6 +10,7 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 @public
+@cached_page
 def index():
     return render_template("core/index.html")
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
+from ..core.page_cache import cached_page
 from ..core.security import admin_required, public
 from ..extensions import db
 from . import bp, services
@@ -57,6 +58,7 @@ def _criteria(form: DirectoryForm, policy_fields: list[PolicyField]) -> services
 
 @bp.get("/")
 @public
+@cached_page
 def index():
     form, policy_fields, valid = _directory_form()
     if not valid:
