@@ -92,6 +92,18 @@ def _after_rollback(conn) -> None:
     conn.info.pop("page_cache_wrote", None)
 
 
+def per_change(name: str, compute: Callable[[], object]) -> object:
+    """`compute()` once per change of the database (and at most every PAGE_CACHE_SECONDS),
+    for values that many requests share, such as a filter's choices. The value must
+    pickle (plain data, no database objects)."""
+    key = f"shared:{name}:{cache.get(GENERATION) or 0}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=current_app.config.get("PAGE_CACHE_SECONDS", 300))
+    return value
+
+
 def invalidate() -> None:
     """Every kept page is stale from now on."""
     if cache.get(GENERATION) is None:

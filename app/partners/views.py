@@ -37,9 +37,8 @@ def _load_organisation(organisation_id: int) -> Organisation:
 def _directory_form() -> tuple[DirectoryForm, list[PolicyField], bool]:
     """The directory's search form filled from the URL; False when a value is not valid."""
     policy_fields = services.all_policy_fields()
-    cities = services.cities_by_country(include_inactive=_is_admin())
     form = DirectoryForm(formdata=request.args)
-    form.set_choices(policy_fields, sorted({c for cs in cities.values() for c in cs}, key=fold))
+    form.set_choices(policy_fields, services.city_choices(include_inactive=_is_admin()))
     return form, policy_fields, form.validate()
 
 

@@ -86,3 +86,25 @@ def test_a_page_holding_a_csrf_token_or_setting_a_cookie_is_not_kept(app):
         response.set_cookie("lang", "de")
         page_cache._keep(response)
         assert cache.get("page:test-cookie") is None
+
+
+def test_filter_choices_are_computed_once_per_change(client, monkeypatch):
+    from app.partners import services
+
+    make_organisation(name="Gemeente Enschede", city="Enschede")
+    db.session.commit()
+    computed = []
+    original = services.cities_by_country
+
+    def counting(**kwargs):
+        computed.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "cities_by_country", counting)
+    assert services.city_choices() == ["Enschede"]
+    assert services.city_choices() == ["Enschede"]
+    assert len(computed) == 1
+    make_organisation(name="Stadt Gronau", city="Gronau")
+    db.session.commit()
+    assert services.city_choices() == ["Enschede", "Gronau"]
+    assert len(computed) == 2
