@@ -95,14 +95,6 @@ def init_app(app: Flask) -> None:
     from .markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
-    from ..auth.models import FORMER_PARTICIPANT, FORMER_PARTICIPANT_TITLE
-
-    def translate_former_participant(value):
-        """An erased person's stored name is shown in the reader's language wherever a
-        template prints it."""
-        return FORMER_PARTICIPANT_TITLE if value == FORMER_PARTICIPANT else value
-
-    app.jinja_env.finalize = translate_former_participant
     from .dates import format_moment, format_time_range
 
     app.jinja_env.globals.update(
