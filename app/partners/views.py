@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..core.page_cache import cached_page
+from ..core.pagination import paginate_in_one_query
 from ..core.security import admin_required, public
 from ..extensions import db
 from . import bp, services
@@ -63,11 +64,8 @@ def index():
     if not valid:
         return render_template("partners/index.html", form=form, page=None, criteria=None), 400
     criteria = _criteria(form, policy_fields)
-    page = db.paginate(
-        services.directory_statement(criteria),
-        page=form.page.data or 1,
-        per_page=PER_PAGE,
-        error_out=True,
+    page = paginate_in_one_query(
+        services.directory_statement(criteria), page=form.page.data or 1, per_page=PER_PAGE
     )
     return render_template("partners/index.html", form=form, page=page, criteria=criteria)
 
