@@ -18,6 +18,7 @@ from pathlib import Path
 from common import arguments, database, kind
 
 ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = 4
 PAGES = ["/healthz", "/", "/login", "/partners/", "/groups/", "/visits/", "/visits/learning"]
 
 
@@ -28,17 +29,21 @@ def free_port() -> int:
 
 
 def wait_until_up(port: int, deadline: float) -> None:
+    """Until /healthz answers 200: the port listens before the workers have booted."""
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
                 return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     raise SystemExit("server did not start")
 
 
 def hammer(port: int, path: str, count: int, latencies: list[float]) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     for _ in range(count):
         start = time.perf_counter()
         conn.request("GET", path, headers={"Accept-Language": "de"})
@@ -102,9 +107,16 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            wait_until_up(port, time.monotonic() + 20)
+            wait_until_up(port, time.monotonic() + 120)
             measure(port, "/healthz", 50, 2)  # warm-up
-            results = {path: measure(port, path, args.n, args.threads) for path in PAGES}
+            # the pages take turns in rounds and each keeps its best round, so a burst of
+            # load from elsewhere on a busy machine hits no page alone
+            results: dict[str, tuple[float, float, float]] = {}
+            for _ in range(ROUNDS):
+                for path in PAGES:
+                    result = measure(port, path, max(1, args.n // ROUNDS), args.threads)
+                    if path not in results or result[0] > results[path][0]:
+                        results[path] = result
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -112,7 +124,7 @@ def main() -> None:
     base = results["/healthz"][0]
     print(
         f"gunicorn {args.workers} workers, {args.threads} client threads, "
-        f"{args.n} requests per page, {kind(url)}"
+        f"{args.n} requests per page in {ROUNDS} rounds (best round), {kind(url)}"
     )
     print(f"{'page':<12} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'vs /healthz':>12}")
     for path, (rate, median, p95) in results.items():
