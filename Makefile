@@ -68,5 +68,6 @@ db-migrate: install ## autogenerate a migration: make db-migrate m="what changed
 db-upgrade: install ## apply migrations to the configured database
 	$(FLASK) db upgrade
 
-bench: install ## print throughput and latency ratios (see bench/)
-	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b; done || echo "no benchmarks yet"
+bench: install ## print throughput ratios (see bench/; BENCH_ARGS="--database-url URL")
+	for b in bench/feed.py bench/http_pages.py bench/mail_outbox.py bench/newsletter_send.py; do \
+	  echo "== $$b"; $(BIN)/python $$b $(BENCH_ARGS) || exit 1; done

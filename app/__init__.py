@@ -53,11 +53,12 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
 
-    from .core import boundary, database, errors, security
+    from .core import boundary, database, errors, page_cache, security
 
     boundary.init_app(app)
     database.init_app(app)
     security.init_app(app)
+    page_cache.init_app(app)
     errors.init_app(app)
 
     from . import models  # noqa: F401  (every model is registered before the first query)

@@ -57,6 +57,11 @@ def from_environment(instance_path: str) -> dict:
         "DKIM_DOMAIN": env("DKIM_DOMAIN") or None,
         "DKIM_SELECTOR": env("DKIM_SELECTOR") or None,
         "DKIM_PRIVATE_KEY_FILE": env("DKIM_PRIVATE_KEY_FILE") or None,
+        # Whole anonymous pages (directory, front page): kept in this process by default,
+        # in Redis with CACHE_TYPE=RedisCache and CACHE_REDIS_URL=redis://…
+        "CACHE_TYPE": env("CACHE_TYPE") or "SimpleCache",
+        "CACHE_REDIS_URL": env("CACHE_REDIS_URL") or None,
+        "PAGE_CACHE_SECONDS": int(env("PAGE_CACHE_SECONDS") or 300),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         # Staff (the project manager and group moderators) must use a second factor.

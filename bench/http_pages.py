@@ -1,23 +1,24 @@
 """Throughput and latency of the main pages, as ratios against /healthz on the same server.
 
-Starts gunicorn on loopback against a throw-away SQLite database with the demo data, sends
+Starts gunicorn on loopback against a database with the demo data (a throw-away SQLite file unless --database-url), sends
 a bounded number of keep-alive requests from a few client threads, and prints requests/s,
 median and p95 latency per page, and each page's throughput as a share of /healthz.
-Run: `.venv/bin/python bench/http_pages.py [--requests 400] [--threads 4]`."""
+Run: `.venv/bin/python bench/http_pages.py [--n 400] [--threads 4] [--database-url URL]`."""
 
-import argparse
 import http.client
 import os
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
+from common import arguments, database, kind
+
 ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = 4
 PAGES = ["/healthz", "/", "/login", "/partners/", "/groups/", "/visits/", "/visits/learning"]
 
 
@@ -28,17 +29,21 @@ def free_port() -> int:
 
 
 def wait_until_up(port: int, deadline: float) -> None:
+    """Until /healthz answers 200: the port listens before the workers have booted."""
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
                 return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
     raise SystemExit("server did not start")
 
 
 def hammer(port: int, path: str, count: int, latencies: list[float]) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     for _ in range(count):
         start = time.perf_counter()
         conn.request("GET", path, headers={"Accept-Language": "de"})
@@ -72,14 +77,13 @@ def measure(port: int, path: str, total: int, threads: int) -> tuple[float, floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=400)
+    parser = arguments(__doc__, 400, "requests per page", "--requests")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "SECRET_KEY": "bench"}
+    with database(args.database_url) as url:
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         subprocess.run(
             [*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
@@ -103,16 +107,24 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         try:
-            wait_until_up(port, time.monotonic() + 20)
+            wait_until_up(port, time.monotonic() + 120)
             measure(port, "/healthz", 50, 2)  # warm-up
-            results = {path: measure(port, path, args.requests, args.threads) for path in PAGES}
+            # the pages take turns in rounds and each keeps its best round, so a burst of
+            # load from elsewhere on a busy machine hits no page alone
+            results: dict[str, tuple[float, float, float]] = {}
+            for _ in range(ROUNDS):
+                for path in PAGES:
+                    result = measure(port, path, max(1, args.n // ROUNDS), args.threads)
+                    if path not in results or result[0] > results[path][0]:
+                        results[path] = result
         finally:
             server.terminate()
             server.wait(timeout=10)
 
     base = results["/healthz"][0]
     print(
-        f"gunicorn {args.workers} workers, {args.threads} client threads, {args.requests} requests per page"
+        f"gunicorn {args.workers} workers, {args.threads} client threads, "
+        f"{args.n} requests per page in {ROUNDS} rounds (best round), {kind(url)}"
     )
     print(f"{'page':<12} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} {'vs /healthz':>12}")
     for path, (rate, median, p95) in results.items():

@@ -4,27 +4,21 @@ Queues N messages in a throw-away SQLite database (schema from the migrations), 
 them with the worker (`run_worker(once=True)`, as `flask worker --once` does) into an
 aiosmtpd sink on loopback, then sends the same N messages with plain smtplib over one
 reused connection, and prints messages/s for both and their ratio.
-Run: `.venv/bin/python bench/mail_outbox.py [--messages 1000]`."""
+Run: `.venv/bin/python bench/mail_outbox.py [--n 1000] [--database-url URL]`."""
 
-import argparse
 import asyncio
 import smtplib
 import socket
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from common import arguments, database, kind
+from flask_migrate import upgrade
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from flask_migrate import upgrade  # noqa: E402
-
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.mail.services import WIRE_POLICY, build_message, queue_message  # noqa: E402
-from app.mail.worker import run_worker  # noqa: E402
+from app import create_app
+from app.extensions import db
+from app.mail.services import WIRE_POLICY, build_message, queue_message
+from app.mail.worker import run_worker
 
 
 class CountingSink:
@@ -43,20 +37,18 @@ def free_port() -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=1000)
-    args = parser.parse_args()
-    n = args.messages
+    args = arguments(__doc__, 1000, "messages", "--messages").parse_args()
+    n = args.n
 
     sink = CountingSink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port, loop=asyncio.new_event_loop())
     controller.start()
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with database(args.database_url) as url:
             app = create_app(
                 {
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
+                    "SQLALCHEMY_DATABASE_URI": url,
                     "SMTP_HOST": "127.0.0.1",
                     "SMTP_PORT": port,
                     "SECRET_KEY": "bench",
@@ -93,12 +85,14 @@ def main() -> None:
                             raw,
                         )
                 raw_seconds = time.perf_counter() - start
+                db.session.remove()
+                db.engine.dispose()
     finally:
         controller.stop()
 
     assert sink.received == 2 * n
     worker_rate, raw_rate = n / worker_seconds, n / raw_seconds
-    print(f"{n} messages to an aiosmtpd sink on loopback")
+    print(f"{n} messages to an aiosmtpd sink on loopback, {kind(url)}")
     print(f"outbox worker : {worker_rate:7.0f} messages/s")
     print(f"raw smtplib   : {raw_rate:7.0f} messages/s (same bytes, one reused connection)")
     print(f"ratio         : {worker_rate / raw_rate:7.2f} of raw SMTP")

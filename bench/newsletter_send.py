@@ -2,32 +2,27 @@
 (rendering each delivery in chunks, then SMTP over one reused connection), against raw
 smtplib sending the same N messages to the same aiosmtpd sink.
 
-Makes a throw-away SQLite database (schema from the models, as the tests do), N confirmed
+Fills a database (a throw-away SQLite file unless --database-url; schema from the models, as the tests do), N confirmed
 subscribers in nl/de/en, one edition in three languages, starts the send with
 `queue_edition()` (one INSERT … SELECT) and drains it with `run_worker(once=True)`, as
 `flask worker --once` does; then sends the messages the sink received once more with plain
 smtplib, and prints deliveries/s for both and their ratio.
-Run: `.venv/bin/python bench/newsletter_send.py [--subscribers 10000] [--batch 200]`."""
+Run: `.venv/bin/python bench/newsletter_send.py [--n 10000] [--batch 200] [--database-url URL]`."""
 
-import argparse
 import asyncio
 import smtplib
 import socket
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from common import arguments, database, kind
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.mail.worker import run_worker  # noqa: E402
-from app.newsletter import services  # noqa: E402
-from app.newsletter.models import Edition, Subscriber, SubscriberStatus  # noqa: E402
+from app import create_app
+from app.extensions import db
+from app.mail.worker import run_worker
+from app.newsletter import services
+from app.newsletter.models import Edition, Subscriber, SubscriberStatus
 
 BODY = {
     "nl": "Het derde kwartaal stond in het teken van **organisatie en communicatie**.\n\n" * 20,
@@ -52,21 +47,20 @@ def free_port() -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subscribers", type=int, default=10000)
+    parser = arguments(__doc__, 10000, "subscribers", "--subscribers")
     parser.add_argument("--batch", type=int, default=200, help="MAIL_BATCH_SIZE")
     args = parser.parse_args()
-    n = args.subscribers
+    n = args.n
 
     sink = KeepingSink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port, loop=asyncio.new_event_loop())
     controller.start()
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with database(args.database_url) as url:
             app = create_app(
                 {
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
+                    "SQLALCHEMY_DATABASE_URI": url,
                     "SMTP_HOST": "127.0.0.1",
                     "SMTP_PORT": port,
                     "SECRET_KEY": "bench",
@@ -106,6 +100,8 @@ def main() -> None:
                 worker_seconds = time.perf_counter() - start
                 assert sent == n, f"worker sent {sent} of {n}"
                 assert len(sink.received) == n
+                db.session.remove()
+                db.engine.dispose()
 
         messages = list(sink.received)
         start = time.perf_counter()
@@ -118,7 +114,7 @@ def main() -> None:
 
     assert len(sink.received) == 2 * n
     worker_rate, raw_rate = n / worker_seconds, n / raw_seconds
-    print(f"edition to {n} subscribers (nl/de/en), aiosmtpd sink on loopback, SQLite")
+    print(f"edition to {n} subscribers (nl/de/en), aiosmtpd sink on loopback, {kind(url)}")
     print(f"starting the send : {queued_seconds * 1000:7.0f} ms (one INSERT … SELECT)")
     print(f"outbox worker     : {worker_rate:7.0f} deliveries/s (render in chunks + send)")
     print(f"raw smtplib       : {raw_rate:7.0f} messages/s (same bytes, one reused connection)")

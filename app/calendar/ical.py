@@ -120,6 +120,23 @@ def feed_bytes(
     return cal.to_ical()
 
 
+def feed_head(*, name: str) -> bytes:
+    """A feed's opening: its properties and the VTIMEZONE, without END:VCALENDAR, so a
+    feed is `feed_head() + VEVENTs + FEED_END` - the bytes `feed_bytes()` writes."""
+    cal = _calendar(name=name)
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(REFRESH))
+    return cal.to_ical().removesuffix(FEED_END)
+
+
+FEED_END = b"END:VCALENDAR\r\n"
+
+
+def meeting_event_bytes(meeting: Meeting, *, lang: str, url: str) -> bytes:
+    """One meeting's VEVENT as it stands in a feed (DTSTAMP = its last change)."""
+    return meeting_event(meeting, lang=lang, url=url).to_ical()
+
+
 def meeting_bytes(meeting: Meeting, *, lang: str, url: str) -> bytes:
     """One meeting to download (METHOD:PUBLISH)."""
     cal = _calendar(method="PUBLISH")

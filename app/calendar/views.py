@@ -3,6 +3,7 @@ group's feed is public and a person's feed carries a secret, regenerable token. 
 feed holds their meetings and the work visits they have a confirmed place for."""
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,16 +11,17 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from werkzeug.http import is_resource_modified
 
 from ..core.security import public
 from ..core.urls import external_url
 from ..extensions import db
 from ..groups.models import WorkingGroup
 from ..meetings import services as meeting_services
-from ..meetings.models import CalendarFeed, Meeting
+from ..meetings.models import CalendarFeed, Invitation, Meeting
 from ..visits import services as visit_services
-from ..visits.models import Visit
-from . import bp, ical
+from . import bp, feeds, ical
 
 
 def calendar_response(body: bytes, last_modified: datetime | None, filename: str) -> Response:
@@ -35,58 +37,78 @@ def calendar_response(body: bytes, last_modified: datetime | None, filename: str
     return response.make_conditional(request)
 
 
-def _meeting_url(meeting: Meeting) -> str:
-    return external_url("meetings.show", meeting_id=meeting.id)
-
-
-def _send_feed(
-    meetings: list[Meeting],
-    name: str,
-    filename: str,
-    lang: str | None = None,
-    visits: list[Visit] = (),
+def _feed_response(
+    check: "feeds.Validators", build: Callable[[], bytes], filename: str
 ) -> Response:
-    lang = lang or str(get_locale() or "nl")
-    visit_events = [
-        event
-        for visit in visits
-        for event in ical.visit_events(
-            visit, lang=lang, url=external_url("visits.show", visit_id=visit.id)
-        )
-    ]
-    body = ical.feed_bytes(
-        meetings, name=name, lang=lang, url_for=_meeting_url, extra_events=visit_events
-    )
-    last = max((x.updated_at for x in [*meetings, *visits]), default=None)
-    return calendar_response(body, last, filename)
+    """304 from the validators alone when the client's copy is current; else the body."""
+    if not is_resource_modified(
+        request.environ, etag=check.etag, last_modified=check.last_modified
+    ):
+        response = Response(status=304)
+    else:
+        response = Response(build(), mimetype="text/calendar")
+        response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+    response.set_etag(check.etag)
+    if check.last_modified is not None:
+        response.last_modified = check.last_modified
+    return response
 
 
 @bp.get("/groups/<slug>.ics")
 @public
 def group_feed(slug: str):
-    """Only public groups have a public feed; a private group's answers 404."""
+    """Only public groups have a public feed; a private group's answers 404.
+    `?history=all` gives every meeting, not only those from a year back onward."""
     group = db.one_or_404(sa.select(WorkingGroup).where(WorkingGroup.slug == slug))
     if not group.is_public:
         abort(404)
-    meetings = list(
-        db.session.scalars(
-            sa.select(Meeting).where(Meeting.group_id == group.id).order_by(Meeting.start_at)
-        )
+    lang = str(get_locale() or "nl")
+    name = f"Netwerkbrug – {group.name}"
+    since = feeds.window_start(request.args.get("history"))
+    check = feeds.group_validators(group, name=name, lang=lang, since=since)
+    return _feed_response(
+        check,
+        lambda: feeds.feed_body([Meeting.group_id == group.id], name=name, lang=lang, since=since),
+        f"{group.slug}.ics",
     )
-    return _send_feed(meetings, f"Netwerkbrug – {group.name}", f"{group.slug}.ics")
 
 
 @bp.get("/feed/<token>.ics")
 @public
 def personal_feed(token: str):
-    feed = db.one_or_404(sa.select(CalendarFeed).where(CalendarFeed.token == token))
-    if not feed.user.is_active:
-        abort(404)
-    meetings = meeting_services.feed_meetings(feed.user)
-    visits = visit_services.feed_visits(feed.user)
-    return _send_feed(
-        meetings, "Netwerkbrug", "netwerkbrug.ics", lang=feed.user.locale, visits=visits
+    """A person's meetings and confirmed visit places (`?history=all` as above)."""
+    feed = db.one_or_404(
+        sa.select(CalendarFeed)
+        .where(CalendarFeed.token == token)
+        .options(joinedload(CalendarFeed.user))
     )
+    user = feed.user
+    if not user.is_active:
+        abort(404)
+    lang = user.locale
+    since = feeds.window_start(request.args.get("history"))
+
+    def build() -> bytes:
+        visits = b"".join(
+            event.to_ical()
+            for visit in visit_services.feed_visits(user)
+            for event in ical.visit_events(
+                visit, lang=lang, url=external_url("visits.show", visit_id=visit.id)
+            )
+        )
+        return feeds.feed_body(
+            [Invitation.user_id == user.id],
+            name="Netwerkbrug",
+            lang=lang,
+            since=since,
+            join_invitations=True,
+            extra=visits,
+        )
+
+    check = feeds.personal_validators(user, lang=lang, since=since)
+    return _feed_response(check, build, "netwerkbrug.ics")
 
 
 @bp.post("/feed/regenerate")

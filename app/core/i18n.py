@@ -111,14 +111,6 @@ def init_app(app: Flask) -> None:
     from . import dates
 
     dates.init_app(app)
-    from ..auth.models import FORMER_PARTICIPANT, FORMER_PARTICIPANT_TITLE
-
-    def translate_former_participant(value):
-        """An erased person's stored name is shown in the reader's language wherever a
-        template prints it."""
-        return FORMER_PARTICIPANT_TITLE if value == FORMER_PARTICIPANT else value
-
-    app.jinja_env.finalize = translate_former_participant
 
     app.jinja_env.globals.update(
         format_time_range=dates.format_time_range,

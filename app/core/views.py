@@ -5,6 +5,7 @@ from flask_login import current_user
 from ..extensions import db
 from .forms import LanguageForm
 from .i18n import address_in_language
+from .page_cache import cached_page
 from .security import public
 
 bp = Blueprint("core", __name__)
@@ -12,6 +13,7 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 @public
+@cached_page
 def index():
     """The home page. The package that knows the content (app.home) provides it as
     app.extensions["front_page"]; without it, the plain welcome page."""

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
+from ..core.page_cache import cached_page
 from ..core.security import admin_required, public
 from ..extensions import db
 from ..partners.models import Organisation
@@ -55,6 +56,7 @@ def _membership_in(group: WorkingGroup, membership_id: int) -> Membership:
 
 @bp.get("/")
 @public
+@cached_page
 def index():
     stmt = sa.select(WorkingGroup).order_by(WorkingGroup.id)
     if not (current_user.is_authenticated and current_user.is_admin):

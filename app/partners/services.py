@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.models import User
 from ..core.audit import record_audit
 from ..core.errors import DomainError
+from ..core.page_cache import per_change
 from ..extensions import db
 from .models import (
     Country,
@@ -320,6 +321,17 @@ def cities_by_country(include_inactive: bool = False) -> dict[Country, list[str]
     for country, city in db.session.execute(stmt):
         cities[country].append(city)
     return cities
+
+
+def city_choices(include_inactive: bool = False) -> list[str]:
+    """Every city of the directory, sorted as people read them; computed once per change
+    of the database, not per request."""
+
+    def compute() -> list[str]:
+        cities = cities_by_country(include_inactive=include_inactive)
+        return sorted({c for cs in cities.values() for c in cs}, key=fold)
+
+    return per_change(f"partners:cities:{include_inactive}", compute)
 
 
 # --- contacts and counterparts ------------------------------------------------------------

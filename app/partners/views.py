@@ -11,6 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..core.forms import search_args
+from ..core.page_cache import cached_page
+from ..core.pagination import paginate_in_one_query
 from ..core.security import admin_required, public
 from ..extensions import db
 from . import bp, services
@@ -37,9 +39,8 @@ def _load_organisation(organisation_id: int) -> Organisation:
 def _directory_form() -> tuple[DirectoryForm, list[PolicyField], bool]:
     """The directory's search form filled from the URL; False when a value is not valid."""
     policy_fields = services.all_policy_fields()
-    cities = services.cities_by_country(include_inactive=_is_admin())
     form = DirectoryForm(formdata=search_args())
-    form.set_choices(policy_fields, sorted({c for cs in cities.values() for c in cs}, key=fold))
+    form.set_choices(policy_fields, services.city_choices(include_inactive=_is_admin()))
     return form, policy_fields, form.validate()
 
 
@@ -58,16 +59,14 @@ def _criteria(form: DirectoryForm, policy_fields: list[PolicyField]) -> services
 
 @bp.get("/")
 @public
+@cached_page
 def index():
     form, policy_fields, valid = _directory_form()
     if not valid:
         return render_template("partners/index.html", form=form, page=None, criteria=None), 400
     criteria = _criteria(form, policy_fields)
-    page = db.paginate(
-        services.directory_statement(criteria),
-        page=form.page.data or 1,
-        per_page=PER_PAGE,
-        error_out=True,
+    page = paginate_in_one_query(
+        services.directory_statement(criteria), page=form.page.data or 1, per_page=PER_PAGE
     )
     return render_template("partners/index.html", form=form, page=page, criteria=criteria)
 

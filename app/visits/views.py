@@ -13,6 +13,7 @@ from flask_login import current_user
 from ..core.errors import DomainError
 from ..core.forms import search_args
 from ..core.i18n import use_recipient_language
+from ..core.page_cache import cached_page
 from ..core.pagination import paginate
 from ..core.security import public
 from ..core.urls import external_url
@@ -69,6 +70,7 @@ def _months(today: date, count: int = 12) -> list[tuple[str, str]]:
 
 @bp.get("/")
 @public
+@cached_page
 def index():
     policy_fields = partner_services.all_policy_fields()
     form = VisitFilterForm(formdata=search_args())
@@ -99,6 +101,7 @@ def index():
 
 @bp.get("/learning")
 @public
+@cached_page
 def learning():
     return render_template("visits/learning.html", groups=services.points_by_policy_field())
 

@@ -1,0 +1,124 @@
+"""Whole anonymous pages kept in a cache (Flask-Caching: a simple in-process cache by
+default, Redis with `CACHE_TYPE=RedisCache` and `CACHE_REDIS_URL`).
+
+- Only views marked `@cached_page`, only GET, only for visitors who are not signed in and
+  have no message waiting to be shown.
+- The key is the full URL and the language the page is rendered in; a page that set a
+  cookie, holds a CSRF token (a form tied to one visitor's session) or did not answer 200
+  is not kept.
+- Every committed write to the database raises a generation number that is part of the
+  key, so a change shows at once; `PAGE_CACHE_SECONDS` bounds a page's life anyway."""
+
+import hashlib
+from collections.abc import Callable
+
+from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from ..extensions import cache
+
+GENERATION = "page-cache:generation"
+WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "TRUNCATE", "DROP", "ALTER", "CREATE"})
+
+
+def cached_page(view: Callable) -> Callable:
+    """Marks a view whose whole page may be kept for anonymous visitors."""
+    view.cached_page = True
+    return view
+
+
+def _is_candidate() -> bool:
+    if request.method != "GET" or not current_app.config.get("PAGE_CACHE", True):
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "cached_page", False):
+        return False
+    return not current_user.is_authenticated and not session.get("_flashes")
+
+
+def _key() -> str:
+    generation = cache.get(GENERATION) or 0
+    wanted = f"{generation}|{get_locale()}|{request.url}"
+    return "page:" + hashlib.sha256(wanted.encode()).hexdigest()
+
+
+def _serve_kept():
+    if not _is_candidate():
+        return None
+    key = _key()
+    kept = cache.get(key)
+    if kept is None:
+        g.page_cache_key = key
+        return None
+    body, content_type = kept
+    return Response(body, content_type=content_type, headers={"X-Page-Cache": "hit"})
+
+
+def _keep(response: Response) -> Response:
+    key = g.pop("page_cache_key", None)
+    if (
+        key is None
+        or response.status_code != 200
+        or response.direct_passthrough
+        or "Set-Cookie" in response.headers
+        or current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g
+        or session.modified
+    ):
+        return response
+    cache.set(
+        key,
+        (response.get_data(), response.content_type),
+        timeout=current_app.config.get("PAGE_CACHE_SECONDS", 300),
+    )
+    return response
+
+
+def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
+    words = statement[:40].split(None, 1)
+    if words and words[0].upper() in WRITES:
+        conn.info["page_cache_wrote"] = True
+
+
+def _after_commit(conn) -> None:
+    wrote = conn.info.pop("page_cache_wrote", False)
+    if wrote and has_app_context() and "cache" in current_app.extensions:
+        invalidate()
+
+
+def _after_rollback(conn) -> None:
+    conn.info.pop("page_cache_wrote", None)
+
+
+def per_change(name: str, compute: Callable[[], object]) -> object:
+    """`compute()` once per change of the database (and at most every PAGE_CACHE_SECONDS),
+    for values that many requests share, such as a filter's choices. The value must
+    pickle (plain data, no database objects)."""
+    key = f"shared:{name}:{cache.get(GENERATION) or 0}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=current_app.config.get("PAGE_CACHE_SECONDS", 300))
+    return value
+
+
+def invalidate() -> None:
+    """Every kept page is stale from now on."""
+    if cache.get(GENERATION) is None:
+        cache.set(GENERATION, 1, timeout=0)
+    else:
+        cache.cache.inc(GENERATION)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 300)
+    cache.init_app(app)
+    app.before_request(_serve_kept)
+    app.after_request(_keep)
+    if not event.contains(Engine, "before_cursor_execute", _note_write):
+        event.listen(Engine, "before_cursor_execute", _note_write)
+        event.listen(Engine, "commit", _after_commit)
+        event.listen(Engine, "rollback", _after_rollback)
