@@ -2,7 +2,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, redirect, render_template
 from flask_login import current_user
 
-from ..extensions import db
+from ..extensions import csrf, db
 from .forms import LanguageForm
 from .i18n import address_in_language
 from .page_cache import cached_page
@@ -36,10 +36,14 @@ def healthz():
 
 @bp.post("/language")
 @public
+@csrf.exempt  # the form checks its token itself when the person is signed in
 def switch_language():
     """The header's language buttons: the page again in that language; a signed-in
     person's setting follows (a plain ?lang= link only switches the page)."""
-    form = LanguageForm()
+    # Signed out, the switch writes nothing but the language cookie: no token is needed
+    # (anonymous pages carry none, so the page cache can keep them). Signed in, it writes
+    # the person's setting and needs the form's CSRF token.
+    form = LanguageForm() if current_user.is_authenticated else LanguageForm(meta={"csrf": False})
     if not form.validate_on_submit():
         abort(400)
     g.switched_lang = form.lang.data  # the cookie remembers it (core.i18n)

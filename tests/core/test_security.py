@@ -2,6 +2,7 @@ import pytest
 
 from app import create_app
 from app.core.security import public
+from app.extensions import db
 from tests.conftest import TEST_PASSWORD
 
 
@@ -94,3 +95,23 @@ def test_an_unexpected_error_is_a_translated_500_page(database_uri):
     assert response.status_code == 500
     assert '<html lang="de"' in response.get_data(as_text=True)
     assert "Etwas ist schiefgelaufen" in response.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("csrf_on")
+def test_the_language_switch_needs_a_token_only_when_it_writes_a_setting(app, client, member):
+    # Signed out, a page carries no token (it may come from the page cache) and the
+    # switch writes nothing but the language cookie.
+    assert "csrf_token" not in client.get("/partners/").get_data(as_text=True)
+    switched = client.post("/language", data={"lang": "de", "next": "/partners/"})
+    assert switched.status_code == 302
+    assert "lang=de" in switched.headers.get("Set-Cookie", "")
+    # Signed in, the switch changes the person's setting: without the token it is refused.
+    signed_in = app.test_client()
+    page = signed_in.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    login = {"email": member.email, "password": TEST_PASSWORD, "csrf_token": token}
+    assert signed_in.post("/login", data=login).status_code == 302
+    refused = signed_in.post("/language", data={"lang": "de", "next": "/profile"})
+    assert refused.status_code == 400
+    db.session.refresh(member)
+    assert member.locale != "de"
