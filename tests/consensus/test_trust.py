@@ -327,7 +327,7 @@ def test_the_form_explains_the_floor_and_refuses_a_lower_quorum(app):
     proposal = make_proposal(w.group, w.moderator)
     db.session.commit()
     moderator = signed_in(app, w.moderator)
-    moderator.get("/?lang=nl")
+    moderator.post("/language", data={"lang": "nl", "next": "/"})  # the header switcher
     page = moderator.get(url(proposal)).get_data(as_text=True)
     assert "Tussen 4" in page
     closes = (utcnow() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")

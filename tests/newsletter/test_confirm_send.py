@@ -26,13 +26,13 @@ def test_send_to_all_states_the_count_and_languages_before_sending(admin_client)
     db.session.commit()
     preview = admin_client.get(f"/newsletter/admin/editions/{edition.id}/preview")
     assert f'href="/newsletter/admin/editions/{edition.id}/send"' in preview.get_data(as_text=True)
-    admin_client.get("/?lang=en")
+    admin_client.post("/language", data={"lang": "en", "next": "/"})  # the header switcher
     page = admin_client.get(f"/newsletter/admin/editions/{edition.id}/send")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "to 2,314 confirmed subscribers in 3 languages" in text
     assert db.session.get(Edition, edition.id).status == EditionStatus.draft
-    admin_client.get("/?lang=nl")
+    admin_client.post("/language", data={"lang": "nl", "next": "/"})
     text = admin_client.get(f"/newsletter/admin/editions/{edition.id}/send").get_data(as_text=True)
     assert "2.314" in text
     # The page's button posts to the send itself (covered in test_editions.py).
