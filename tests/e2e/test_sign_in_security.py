@@ -106,7 +106,8 @@ def test_second_factor_by_qr_code_and_ending_another_device(
     laptop_context.close()
 
     for lang, heading in (("nl", "Tweede factor"), ("de", "Zweiter Faktor")):
-        page.goto(f"/profile?lang={lang}")
+        page.goto("/profile")
+        page.locator(f'header button[name="lang"][value="{lang}"]').click()  # writes the setting
         expect(page.locator("html")).to_have_attribute("lang", lang)
         assert_accessible(page)
         page.goto("/profile/two-factor")
