@@ -29,7 +29,7 @@ def test_the_front_page_shows_partners_events_decisions_and_learning_points(clie
         host, starts_on=date.today() + timedelta(days=20), title_de="Besuch im Quartiersbüro"
     )
     db.session.add(VisitPoint(visit=visit, kind=PointKind.learning, text="Früh die Eltern fragen."))
-    decided(make_group(), "Öffentlicher Beschluss")
+    decided(make_group(), "Openbaar besluit").title_de = "Öffentlicher Beschluss"
     decided(make_group(is_public=False), "Geheimer Beschluss")
     db.session.commit()
 
