@@ -142,7 +142,7 @@ def proposal_entry(p: Proposal) -> EntryData:
     version = p.current_version
     return EntryData(
         kind="decision" if p.is_decided else "proposal",
-        titles={"nl": p.title},
+        titles={"nl": p.title, "de": p.title_de},
         body_parts=[
             ("nl", plain(version.text_nl)),
             ("de", plain(version.text_de)),

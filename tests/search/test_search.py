@@ -288,3 +288,15 @@ def test_a_typo_in_a_title_still_finds_it_on_postgresql(admin):
         assert ("working_groups", group.id) in keys
     else:
         assert keys == set()
+
+
+def test_a_proposal_is_found_by_and_shown_with_its_german_title(admin):
+    from tests.factories import make_proposal
+
+    proposal = make_proposal(make_group(), title="Huisvesting van nieuwkomers")
+    proposal.title_de = "Wohnraum für Zuwanderer"
+    db.session.commit()
+    results = search("wohnraum", admin, lang="de")
+    assert results.total == 1
+    assert results.hits[0].entry.title_in("de") == "Wohnraum für Zuwanderer"
+    assert results.hits[0].entry.title_in("nl") == "Huisvesting van nieuwkomers"
