@@ -44,7 +44,7 @@ def _invitation_mail(locale: str):
     [
         ("nl", "woensdag 10 maart 2027, 10:00–15:30"),
         ("de", "Mittwoch, 10. März 2027, 10:00–15:30"),
-        ("en", "Wednesday, March 10, 2027, 10:00–15:30"),
+        ("en", "Wednesday 10 March 2027, 10:00–15:30"),  # British order, 24 hours
     ],
 )
 def test_the_when_line_is_one_format_per_language_without_seconds(locale, when):
