@@ -24,6 +24,15 @@ def stage_file(session: Session, path: Path, content: bytes) -> None:
     session.info.setdefault(PENDING, []).append((temporary, path))
 
 
+def current_file(session: Session, path: Path) -> Path:
+    """Where the content for `path` is now: its temporary name while the transaction that
+    wrote it is still open (e.g. for the search index, which reads it before the commit)."""
+    for temporary, final in session.info.get(PENDING, []):
+        if final == path:
+            return temporary
+    return path
+
+
 def remove_file_on_commit(session: Session, path: Path) -> None:
     session.info.setdefault(DOOMED, []).append(path)
 

@@ -10,6 +10,8 @@ from markdown_it import MarkdownIt
 
 from ..auth.models import User
 from ..consensus.models import Proposal, ProposalVersion, Round
+from ..core.files import current_file
+from ..extensions import db
 from ..groups.models import GroupDocument, WorkingGroup
 from ..groups.services import document_path
 from ..meetings.models import AgendaItem, Meeting, MeetingDocument, MinutesStatus
@@ -200,7 +202,7 @@ def _document_entry(d, **where) -> EntryData:
         kind="document",
         titles={"nl": d.title},
         extra_title_parts=[d.filename],
-        body_parts=[document_text(document_path(d), d.content_type)],
+        body_parts=[document_text(current_file(db.session, document_path(d)), d.content_type)],
         happened_at=d.uploaded_at,
         **where,
     )
