@@ -68,7 +68,7 @@ def docx_bytes(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def load(n: int, documents_dir: Path) -> None:
+def load(n: float, documents_dir: Path) -> None:
     """Writes the data through the ORM, so the search index is filled by its own events."""
     from app.auth.models import User
     from app.extensions import db
@@ -95,7 +95,7 @@ def load(n: int, documents_dir: Path) -> None:
             db.session.expunge_all()
 
     in_batches(
-        5000 * n,
+        max(1, int(5000 * n)),
         lambda i: Organisation(
             name=f"Organisatie {i}",
             kind=OrganisationKind.other,
@@ -106,7 +106,7 @@ def load(n: int, documents_dir: Path) -> None:
     )
     start = datetime(2027, 1, 1, 9, tzinfo=UTC)
     in_batches(
-        2000 * n,
+        max(1, int(2000 * n)),
         lambda i: Meeting(
             kind=MeetingKind.working_session,
             group_id=groups[i % len(groups)].id,
@@ -132,9 +132,9 @@ def load(n: int, documents_dir: Path) -> None:
             size_bytes=len(shared[i % len(shared)]),
         )
 
-    in_batches(1000 * n, document)
+    in_batches(max(1, int(1000 * n)), document)
     in_batches(
-        20000 * n,
+        max(1, int(20000 * n)),
         lambda i: Subscriber(
             email=f"reader{i}@example.org",
             name=f"Reader {i}",
@@ -167,7 +167,9 @@ def server_times(app) -> tuple[float, float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=1, help="multiplies the loaded data")
+    parser.add_argument(
+        "--n", type=float, default=1, help="multiplies the loaded data (0.01: a quick check)"
+    )
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--threads", type=int, default=4)

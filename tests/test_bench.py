@@ -13,6 +13,7 @@ TINY = {
     "feed.py": ["--n", "5", "--requests", "3"],
     "http_pages.py": ["--n", "2", "--threads", "1", "--workers", "1"],
     "newsletter_send.py": ["--n", "6", "--batch", "4"],
+    "search.py": ["--n", "0.01", "--requests", "5", "--threads", "1", "--workers", "1"],
 }
 
 
