@@ -82,14 +82,23 @@ def _note_write(conn, cursor, statement, parameters, context, executemany) -> No
         conn.info["page_cache_wrote"] = True
 
 
+def _write_flags(conn) -> dict:
+    """The connection's notes, or nothing when the database connection is gone: a rollback
+    during an outage runs this hook on an invalidated connection, and asking it for its
+    `info` would try to reconnect and raise from inside the rollback."""
+    if conn.closed or conn.invalidated:
+        return {}
+    return conn.info
+
+
 def _after_commit(conn) -> None:
-    wrote = conn.info.pop("page_cache_wrote", False)
+    wrote = _write_flags(conn).pop("page_cache_wrote", False)
     if wrote and has_app_context() and "cache" in current_app.extensions:
         invalidate()
 
 
 def _after_rollback(conn) -> None:
-    conn.info.pop("page_cache_wrote", None)
+    _write_flags(conn).pop("page_cache_wrote", None)
 
 
 def per_change(name: str, compute: Callable[[], object]) -> object:
