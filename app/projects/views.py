@@ -42,6 +42,8 @@ def funding_project() -> Project | None:
     worker lives in one long application context, so it asks each time)."""
     if not has_request_context():
         return services.current_project()
+    if g.get("database_free"):  # a 5xx page reads nothing from the database
+        return None
     if "funding_project" not in g:
         try:
             g.funding_project = services.current_project()

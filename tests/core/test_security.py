@@ -1,4 +1,5 @@
 import pytest
+import sqlalchemy as sa
 
 from app import create_app
 from app.core.security import public
@@ -91,10 +92,19 @@ def test_an_unexpected_error_is_a_translated_500_page(database_uri):
         raise RuntimeError("a bug")
 
     crashing.add_url_rule("/boom", view_func=public(boom))
-    response = crashing.test_client().get("/boom", headers={"Accept-Language": "de"})
+    statements: list[str] = []
+    with crashing.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", lambda c, cu, s, *a: statements.append(s))
+    try:
+        response = crashing.test_client().get("/boom", headers={"Accept-Language": "de"})
+    finally:
+        engine.dispose()
     assert response.status_code == 500
     assert '<html lang="de"' in response.get_data(as_text=True)
     assert "Etwas ist schiefgelaufen" in response.get_data(as_text=True)
+    # The error page (its footer included) reads nothing from the database.
+    assert statements == []
 
 
 @pytest.mark.usefixtures("csrf_on")
