@@ -20,6 +20,7 @@ REDIS = ("127.0.0.1", 6379)
 # Only ends a wait that would otherwise hang: a shared CI machine may take long to start
 # gunicorn's workers or to answer while they boot.
 CEILING = float(os.environ.get("TEST_WAIT_CEILING", "240"))
+TRIES = 25
 
 ONE_PROCESS = textwrap.dedent(
     """
@@ -200,7 +201,9 @@ def test_tenth_wrong_password_is_refused_whichever_gunicorn_worker_answers(
     from app.extensions import db
 
     proven = False
-    for attempt in range(5):
+    # Which worker accepts a connection is the kernel's choice: on a busy machine one worker
+    # may take every request of a round, so there are enough rounds for both to answer.
+    for attempt in range(TRIES):
         email = f"target{attempt}@example.org"
         make_user(email=email)
         db.session.commit()
@@ -213,4 +216,4 @@ def test_tenth_wrong_password_is_refused_whichever_gunicorn_worker_answers(
         if any(failures_seen[pid] < 6 for pid in workers[6:]):
             proven = True
             break
-    assert proven, "one worker answered every request in five tries"
+    assert proven, f"one worker answered every request in {TRIES} tries"
