@@ -5,6 +5,7 @@ a bounded number of keep-alive requests from a few client threads, and prints re
 median and p95 latency per page, and each page's throughput as a share of /healthz.
 Run: `.venv/bin/python bench/http_pages.py [--n 400] [--threads 4] [--database-url URL]`."""
 
+import contextlib
 import http.client
 import os
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from common import arguments, database, kind
@@ -40,6 +42,26 @@ def wait_until_up(port: int, deadline: float) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit("server did not start")
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int, env: dict, start_seconds: float = 30) -> Iterator[int]:
+    """`wsgi:app` under gunicorn on a free loopback port, answering once this yields."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
+        + ["--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(port, time.monotonic() + start_seconds)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def hammer(port: int, path: str, count: int, latencies: list[float]) -> None:
@@ -89,25 +111,7 @@ def main() -> None:
             [*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
         )
         subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(args.workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_until_up(port, time.monotonic() + 120)
+        with gunicorn(args.workers, env, start_seconds=120) as port:
             measure(port, "/healthz", 50, 2)  # warm-up
             # the pages take turns in rounds and each keeps its best round, so a burst of
             # load from elsewhere on a busy machine hits no page alone
@@ -117,9 +121,6 @@ def main() -> None:
                     result = measure(port, path, max(1, args.n // ROUNDS), args.threads)
                     if path not in results or result[0] > results[path][0]:
                         results[path] = result
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
     base = results["/healthz"][0]
     print(

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from http_pages import free_port, measure, wait_until_up  # noqa: E402
+from http_pages import gunicorn, measure  # noqa: E402
 
 WORDS = [
     "Wohnungen",
@@ -202,31 +202,10 @@ def main() -> None:
             median, p95, total = server_times(app)
             db.engine.dispose()
 
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(args.workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_until_up(port, time.monotonic() + 30)
+        with gunicorn(args.workers, env) as port:
             measure(port, "/healthz", 50, 2)  # warm-up
             pages = ["/healthz", *(f"/search/?q={q.replace(' ', '+')}" for q in QUERIES)]
             results = {p: measure(port, p, args.requests, args.threads) for p in pages}
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
     print(f"{url.split(':')[0]}: loaded N={args.n} in {loaded:.0f} s; up to {total} hits per query")
     print(f"search() server time: median {median * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
