@@ -46,6 +46,12 @@ def from_environment(instance_path: str) -> dict:
         # go to; read by `flask mail receive` (an MTA pipe) or polled over IMAP by the worker.
         "MAIL_INBOUND_ADDRESS": env("MAIL_INBOUND_ADDRESS") or None,
         "MAIL_RETRY_WINDOW_HOURS": float(env("MAIL_RETRY_WINDOW_HOURS") or 72),
+        # Per worker: SMTP connections kept busy at once; at most this many messages a
+        # second to the relay (0: no limit); at most this many messages handed to the
+        # connections and not yet recorded, which is what a hard kill can send twice.
+        "MAIL_CONNECTIONS": int(env("MAIL_CONNECTIONS") or 4),
+        "MAIL_IN_HAND": int(env("MAIL_IN_HAND") or 20),
+        "MAIL_RATE_LIMIT": float(env("MAIL_RATE_LIMIT") or 0),
         "IMAP_HOST": env("IMAP_HOST") or None,
         "IMAP_PORT": int(env("IMAP_PORT") or 0) or None,
         "IMAP_USER": env("IMAP_USER") or None,

@@ -53,3 +53,92 @@ def empty(url: str) -> None:
 
 def kind(url: str) -> str:
     return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run_sink(port: int, keep: bool, count, ready, requests, replies) -> None:
+    """The SMTP sink process: aiosmtpd on loopback, counting (and keeping) every message."""
+    import asyncio
+
+    from aiosmtpd.controller import Controller
+
+    kept: list[tuple[str, list[str], bytes]] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook)
+            if keep:
+                kept.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            with count.get_lock():
+                count.value += 1
+            return "250 OK"
+
+    controller = Controller(
+        Handler(), hostname="127.0.0.1", port=port, loop=asyncio.new_event_loop()
+    )
+    controller.start()
+    ready.set()
+    while (request := requests.get()) != "stop":
+        if request == "messages":
+            replies.put(list(kept))
+    controller.stop()
+
+
+class SinkProcess:
+    """An aiosmtpd SMTP sink in a process of its own, as a relay would be, so the worker and
+    the raw-smtplib baseline each get the sink's whole process (not a thread sharing their
+    interpreter). `count` says how many messages it accepted; `messages()` returns them when
+    it was started with `keep=True`."""
+
+    def __init__(self, keep: bool = False) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self.port = free_port()
+        self._count = context.Value("q", 0)
+        self._ready = context.Event()
+        self._requests = context.Queue()
+        self._replies = context.Queue()
+        self._process = context.Process(
+            target=_run_sink,
+            args=(self.port, keep, self._count, self._ready, self._requests, self._replies),
+            daemon=True,
+        )
+
+    def __enter__(self) -> "SinkProcess":
+        self._process.start()
+        if not self._ready.wait(120):
+            raise RuntimeError("the SMTP sink did not start")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._requests.put("stop")
+        self._process.join(30)
+        if self._process.is_alive():
+            self._process.kill()
+
+    @property
+    def count(self) -> int:
+        return self._count.value
+
+    def messages(self) -> list[tuple[str, list[str], bytes]]:
+        self._requests.put("messages")
+        return self._replies.get(timeout=300)
+
+
+def send_raw(port: int, messages: list[tuple[str, list[str], bytes]]) -> float:
+    """Sends `messages` with plain smtplib over one reused connection; returns the seconds."""
+    import smtplib
+    import time
+
+    start = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for mail_from, rcpt_tos, content in messages:
+            smtp.sendmail(mail_from, rcpt_tos, content)
+    return time.perf_counter() - start

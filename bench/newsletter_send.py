@@ -9,14 +9,10 @@ subscribers in nl/de/en, one edition in three languages, starts the send with
 smtplib, and prints deliveries/s for both and their ratio.
 Run: `.venv/bin/python bench/newsletter_send.py [--n 10000] [--batch 200] [--database-url URL]`."""
 
-import asyncio
-import smtplib
-import socket
 import time
 
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
-from common import arguments, database, kind
+from common import SinkProcess, arguments, database, kind, send_raw
 
 from app import create_app
 from app.extensions import db
@@ -31,32 +27,14 @@ BODY = {
 }
 
 
-class KeepingSink:
-    def __init__(self) -> None:
-        self.received: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def main() -> None:
     parser = arguments(__doc__, 10000, "subscribers", "--subscribers")
     parser.add_argument("--batch", type=int, default=200, help="MAIL_BATCH_SIZE")
     args = parser.parse_args()
     n = args.n
 
-    sink = KeepingSink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port, loop=asyncio.new_event_loop())
-    controller.start()
-    try:
+    with SinkProcess(keep=True) as sink:
+        port = sink.port
         with database(args.database_url) as url:
             app = create_app(
                 {
@@ -99,20 +77,12 @@ def main() -> None:
                 sent = run_worker(once=True)
                 worker_seconds = time.perf_counter() - start
                 assert sent == n, f"worker sent {sent} of {n}"
-                assert len(sink.received) == n
+                assert sink.count == n
                 db.session.remove()
                 db.engine.dispose()
 
-        messages = list(sink.received)
-        start = time.perf_counter()
-        with smtplib.SMTP("127.0.0.1", port) as smtp:
-            for mail_from, rcpt_tos, content in messages:
-                smtp.sendmail(mail_from, rcpt_tos, content)
-        raw_seconds = time.perf_counter() - start
-    finally:
-        controller.stop()
-
-    assert len(sink.received) == 2 * n
+        raw_seconds = send_raw(port, sink.messages())
+        assert sink.count == 2 * n
     worker_rate, raw_rate = n / worker_seconds, n / raw_seconds
     print(f"edition to {n} subscribers (nl/de/en), aiosmtpd sink on loopback, {kind(url)}")
     print(f"starting the send : {queued_seconds * 1000:7.0f} ms (one INSERT … SELECT)")

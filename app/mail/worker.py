@@ -28,19 +28,22 @@ One loop of `run_worker`, in order: heartbeat, inbound mailbox (when IMAP is set
 poll is due), producers, claim, deliver.
 """
 
+import collections
 import contextlib
 import enum
+import functools
 import os
+import re
 import signal
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent import futures
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import policy
-from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from types import FrameType
 from urllib.parse import urlsplit
@@ -54,6 +57,7 @@ from . import heartbeat, inbound
 from .dkim_signing import DkimSigner
 from .models import OutboxMessage, OutboxStatus
 from .producers import run_producers
+from .senders import Senders
 from .transports import (
     DeliveryFailure,
     PermanentFailure,
@@ -176,13 +180,16 @@ def message_id_domain(config) -> str:
     return domain or urlsplit(config.get("BASE_URL") or "").hostname or "localhost"
 
 
-def outgoing_message(row: OutboxMessage, domain: str) -> bytes:
-    """The row's message with a Message-ID derived from the row id when it has none, so a
-    repeat after a hard kill carries the same Message-ID. Only the headers are parsed."""
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(row.raw)
-    if headers["Message-ID"] is not None:
-        return row.raw
-    return f"Message-ID: <outbox-{row.id}@{domain}>\r\n".encode("ascii") + row.raw
+_MESSAGE_ID_HEADER = re.compile(rb"^message-id:", re.IGNORECASE | re.MULTILINE)
+
+
+def outgoing_message(row_id: int, raw: bytes, domain: str) -> bytes:
+    """The message with a Message-ID derived from the row id when it has none, so a repeat
+    after a hard kill carries the same Message-ID. Only the header block is searched."""
+    head = raw.partition(b"\r\n\r\n")[0]
+    if _MESSAGE_ID_HEADER.search(head):
+        return raw
+    return f"Message-ID: <outbox-{row_id}@{domain}>\r\n".encode("ascii") + raw
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -190,15 +197,6 @@ def retry_delay(attempts: int) -> timedelta:
     base = current_app.config["MAIL_RETRY_BASE_SECONDS"]
     seconds = min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY.total_seconds())
     return timedelta(seconds=seconds)
-
-
-class ResultNotRecorded(Exception):
-    """The message went out (or was refused) but the database could not record it: the
-    worker keeps `result` and writes it with `record_result()` once the database is back."""
-
-    def __init__(self, result: "DeliveryResult", error: Exception) -> None:
-        super().__init__(str(error))
-        self.result = result
 
 
 @dataclass
@@ -210,53 +208,101 @@ class DeliveryResult:
     outcome: Outcome
     error: str | None = None
     is_refused: bool = False
+    unavailable: bool = False  # the transport could not send anything (TransportUnavailable)
+    untried: bool = False  # not sent at all: another connection found the server unavailable
 
 
-def deliver(row: OutboxMessage, transport: Transport, signer: DkimSigner | None = None) -> Outcome:
-    """Sends one claimed row and commits its result at once: sent; failed on a permanent
-    refusal (the server's answer in `last_error`, `is_refused` set); otherwise one more
-    attempt is counted and the row waits `retry_delay()` — or fails, not refused, once
-    MAIL_RETRY_WINDOW_HOURS have passed since it was queued.
+@dataclass(frozen=True)
+class Job:
+    """One claimed row as plain values, for a sender thread (which never touches the
+    database): the bytes as they go out, the envelope and who holds the lease."""
 
-    Re-raises `TransportUnavailable` after recording it: the rest of the batch cannot go
-    out either. Raises `ResultNotRecorded` when the database fails while recording."""
+    row_id: int
+    recipient: str
+    sender: str
+    raw: bytes
+    worker_id: str
+
+
+def load_jobs(ids: Sequence[int], worker_id: str, signer: DkimSigner | None) -> list[Job]:
+    """The claimed rows, read in one statement, ready to send (Message-ID added, signed)."""
     config = current_app.config
-    raw = outgoing_message(row, message_id_domain(config))
-    if signer is not None:
-        raw = signer.sign(raw)
-    sender = envelope_sender(config, row.id)
-    unavailable = None
+    domain = message_id_domain(config)
+    rows = db.session.execute(
+        sa.select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.raw)
+        .where(OutboxMessage.id.in_(ids))
+        .order_by(OutboxMessage.id)
+    ).all()
+    jobs = []
+    for row_id, recipient, raw in rows:
+        raw = outgoing_message(row_id, raw, domain)
+        if signer is not None:
+            raw = signer.sign(raw)
+        jobs.append(Job(row_id, recipient, envelope_sender(config, row_id), raw, worker_id))
+    return jobs
+
+
+def send(job: Job, down: threading.Event, transport: Transport) -> DeliveryResult:
+    """Sends one job (in a sender thread) and says what happened: sent; failed on a
+    permanent refusal (5xx, `is_refused`); otherwise deferred. Once one connection found
+    the server unavailable (`down`), the jobs still waiting are not tried."""
+    if down.is_set():
+        return DeliveryResult(job.row_id, job.worker_id, Outcome.deferred, untried=True)
     try:
-        transport.send(raw, sender=sender, recipient=row.recipient, name=str(row.id))
+        transport.send(job.raw, sender=job.sender, recipient=job.recipient, name=str(job.row_id))
     except PermanentFailure as failure:
-        result = DeliveryResult(row.id, row.leased_by, Outcome.failed, str(failure), True)
+        return DeliveryResult(job.row_id, job.worker_id, Outcome.failed, str(failure), True)
     except TransportUnavailable as failure:
-        result = DeliveryResult(row.id, row.leased_by, Outcome.deferred, str(failure))
-        unavailable = failure
+        down.set()
+        return DeliveryResult(
+            job.row_id, job.worker_id, Outcome.deferred, str(failure), unavailable=True
+        )
     except DeliveryFailure as failure:
-        result = DeliveryResult(row.id, row.leased_by, Outcome.deferred, str(failure))
-    else:
-        result = DeliveryResult(row.id, row.leased_by, Outcome.sent)
-    try:
-        outcome = _apply(row, result)
-        db.session.commit()
-    except DATABASE_OUTAGE as error:
-        raise ResultNotRecorded(result, error) from error
-    if unavailable is not None:
-        raise unavailable
-    return outcome
+        return DeliveryResult(job.row_id, job.worker_id, Outcome.deferred, str(failure))
+    return DeliveryResult(job.row_id, job.worker_id, Outcome.sent)
 
 
-def record_result(result: DeliveryResult) -> None:
-    """Writes a result kept through a database outage, unless another worker has taken the
-    row meanwhile (its lease expired): then that worker's result stands."""
-    row = db.session.get(OutboxMessage, result.row_id, populate_existing=True)
-    if row is not None and row.status is OutboxStatus.sending:
-        if row.leased_by in (None, result.worker_id):
-            _apply(row, result)
-    elif row is not None and row.status is OutboxStatus.pending and result.outcome is Outcome.sent:
-        _apply(row, result)  # released meanwhile, but it did go out: never send it again
+def record_results(results: Sequence[DeliveryResult]) -> list[tuple[DeliveryResult, Outcome]]:
+    """Writes the results of this worker's rows in one transaction: every message sent by
+    one UPDATE, the rare others row by row (a deferral is counted and retried later, or
+    failed once MAIL_RETRY_WINDOW_HOURS have passed since it was queued). A row another
+    worker has taken meanwhile (its lease expired) keeps that worker's result."""
+    sent = [result for result in results if result.outcome is Outcome.sent]
+    outcomes = [(result, Outcome.sent) for result in sent]
+    by_worker: dict[str | None, list[int]] = {}
+    for result in sent:
+        by_worker.setdefault(result.worker_id, []).append(result.row_id)
+    now = utcnow()
+    for worker_id, ids in by_worker.items():
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.status.in_([OutboxStatus.sending, OutboxStatus.pending]),
+                sa.or_(OutboxMessage.leased_by == worker_id, OutboxMessage.leased_by.is_(None)),
+            )
+            .values(
+                status=OutboxStatus.sent,
+                sent_at=now,
+                attempts=OutboxMessage.attempts + 1,
+                last_error=None,
+                lease_expires_at=None,
+                leased_by=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    for result in results:
+        if result.outcome is Outcome.sent:
+            continue
+        row = db.session.get(OutboxMessage, result.row_id, populate_existing=True)
+        if (
+            row is not None
+            and row.status is OutboxStatus.sending
+            and row.leased_by in (None, result.worker_id)
+        ):
+            outcomes.append((result, _apply(row, result)))
     db.session.commit()
+    return outcomes
 
 
 def _apply(row: OutboxMessage, result: DeliveryResult) -> Outcome:
@@ -359,35 +405,6 @@ class StopRequest:
             time.sleep(min(left, 0.1))
 
 
-class _Batch:
-    """The rows one claim leased to this worker, in id order; the lease is renewed once half
-    of it has passed, so a slow server does not let another worker take rows in hand."""
-
-    def __init__(self, ids: list[int], worker_id: str) -> None:
-        self.pending = list(ids)
-        self.worker_id = worker_id
-        self._renew_at = self._next_renewal()
-
-    def _next_renewal(self) -> datetime:
-        return utcnow() + _lease() / 2
-
-    def next_row(self) -> OutboxMessage | None:
-        """The next row this worker still holds, loaded fresh; None when the batch is done."""
-        while self.pending:
-            if utcnow() >= self._renew_at:
-                self.pending = renew_leases(self.pending, self.worker_id)
-                self._renew_at = self._next_renewal()
-                continue
-            row = db.session.get(OutboxMessage, self.pending.pop(0), populate_existing=True)
-            if (
-                row is not None
-                and row.status is OutboxStatus.sending
-                and row.leased_by == self.worker_id
-            ):
-                return row
-        return None
-
-
 @dataclass
 class BatchResult:
     sent: int = 0
@@ -397,42 +414,88 @@ class BatchResult:
 
 def deliver_batch(
     ids: list[int],
-    transport: Transport,
+    senders: Senders,
     worker_id: str,
     stop: StopRequest,
     echo: Callable[[str], None] = _quiet,
     unrecorded: list[DeliveryResult] | None = None,
     signer: DkimSigner | None = None,
+    in_hand: int = 1,
 ) -> BatchResult:
-    """Delivers the claimed rows one by one until done, a stop is requested or the transport
-    is unavailable, then releases whatever is left (also when an error escapes).
+    """Delivers the claimed rows over the senders' connections until done, a stop is
+    requested or the transport is unavailable, then releases whatever is left (also when
+    an error escapes).
 
-    When the database fails while a result is recorded, the result goes to `unrecorded`
-    (for the caller to write later) and the database error is raised."""
-    batch = _Batch(ids, worker_id)
+    At most `in_hand` messages are handed to the connections and not yet recorded; what
+    is done is recorded in one transaction while the connections go on with the rest, so
+    a slow commit (a PostgreSQL fsync) is shared by all messages finished meanwhile. A hard
+    kill can therefore repeat at most `in_hand` messages (each with its same Message-ID); a
+    stop request sends nothing more, lets the connections finish what they are sending,
+    records it and releases the rest. The lease is renewed once half of it has passed, so a
+    slow server does not let another worker take rows in hand.
+
+    When the database fails while results are recorded, they go to `unrecorded` (with
+    those still in flight, once they are done) for the caller to write later, and the
+    database error is raised."""
+    waiting = collections.deque(load_jobs(ids, worker_id, signer))
+    db.session.commit()  # no transaction stays open while sending
+    in_flight: dict[Future, Job] = {}
+    down = threading.Event()
     result = BatchResult()
+    renew_at = utcnow() + _lease() / 2
     try:
-        while not stop.requested and (row := batch.next_row()) is not None:
-            try:
-                outcome = deliver(row, transport, signer)
-            except ResultNotRecorded as problem:
-                if unrecorded is not None:
-                    unrecorded.append(problem.result)
-                raise problem.__cause__ from None
-            except TransportUnavailable as problem:
-                result.transport_down = True
-                result.transport_error = str(problem)
+        while True:
+            if stop.requested or result.transport_down:
+                for future in [future for future in in_flight if future.cancel()]:
+                    waiting.appendleft(in_flight.pop(future))  # never started: released
+            while (
+                waiting
+                and len(in_flight) < max(in_hand, 1)
+                and not stop.requested
+                and not result.transport_down
+            ):
+                job = waiting.popleft()
+                in_flight[senders.submit(functools.partial(send, job, down))] = job
+            if not in_flight:
                 break
-            if outcome is Outcome.sent:
-                result.sent += 1
-            else:
-                echo(f"Message {row.id} to {row.recipient} {outcome.value}: {row.last_error}")
+            done, _ = futures.wait(in_flight, timeout=1.0, return_when=futures.FIRST_COMPLETED)
+            results = []
+            for future in done:
+                job = in_flight.pop(future)
+                if (outcome := future.result()).untried:
+                    waiting.appendleft(job)  # released below, untouched
+                else:
+                    results.append(outcome)
+            if results:
+                try:
+                    outcomes = record_results(results)
+                except DATABASE_OUTAGE:
+                    if unrecorded is not None:
+                        unrecorded.extend(results)
+                        unrecorded.extend(
+                            done for future in in_flight if not (done := future.result()).untried
+                        )
+                    in_flight.clear()
+                    raise
+                for delivery, outcome in outcomes:
+                    if outcome is Outcome.sent:
+                        result.sent += 1
+                    else:
+                        echo(f"Message {delivery.row_id} {outcome.value}: {delivery.error or ''}")
+                    if delivery.unavailable:
+                        result.transport_down = True
+                        result.transport_error = delivery.error
+            if waiting and utcnow() >= renew_at:
+                held = set(renew_leases([job.row_id for job in waiting], worker_id))
+                waiting = collections.deque(job for job in waiting if job.row_id in held)
+                renew_at = utcnow() + _lease() / 2
     finally:
         # A failed statement must not block the release. During a database outage the
         # release fails too; the leases then expire and any worker takes the rows again.
+        futures.wait(in_flight)  # an error escaped: the threads finish what they hold
         db.session.rollback()
         try:
-            released = release(batch.pending, worker_id)
+            released = release([job.row_id for job in waiting], worker_id)
         finally:
             db.session.close()  # the next batch starts from a fresh session
         if released:
@@ -500,13 +563,18 @@ def run_worker(
     unrecorded: list[DeliveryResult] = []
     mailbox = inbound.MailboxPoller.from_config(config, echo)
     signer = DkimSigner.from_config(config)
-    with StopRequest() as stop, transport_from_config(config) as transport:
-        echo(f"Mail worker {me} started ({type(transport).__name__}).")
+    senders = Senders(
+        lambda: transport_from_config(config), config["MAIL_CONNECTIONS"], config["MAIL_RATE_LIMIT"]
+    )
+    with StopRequest() as stop, senders:
+        kind = type(transport_from_config(config)).__name__
+        rate = f", at most {config['MAIL_RATE_LIMIT']:g}/s" if config["MAIL_RATE_LIMIT"] else ""
+        echo(f"Mail worker {me} started ({kind} × {senders.connections}{rate}).")
         while not stop.requested:
             try:
-                while unrecorded:  # results from before an outage come first
-                    record_result(unrecorded[0])
-                    unrecorded.pop(0)
+                if unrecorded:  # results from before an outage come first
+                    record_results(unrecorded)
+                    unrecorded.clear()
                 if watch.database_down_since is not None:
                     # the release after the failed batch failed too: hand those rows back
                     # now instead of waiting for their leases to expire
@@ -521,12 +589,14 @@ def run_worker(
                 if not ids:
                     if produced:
                         continue  # e.g. a producer only finished or skipped something
-                    transport.close()  # no idle connection held while waiting
+                    senders.close_connections()  # no idle connection held while waiting
                     if once:
                         break
                     stop.sleep(poll_seconds)
                     continue
-                result = deliver_batch(ids, transport, me, stop, echo, unrecorded, signer)
+                result = deliver_batch(
+                    ids, senders, me, stop, echo, unrecorded, signer, config["MAIL_IN_HAND"]
+                )
                 delivered += result.sent
                 beats.smtp(result.transport_error if result.transport_down else None)
                 if result.transport_down:

@@ -7,7 +7,7 @@ bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
 def _register_producers(state) -> None:
     """The mail worker finishes editions whose deliveries settled and renders the next chunk."""
     from ..mail.producers import register_producer
-    from .services import finish_editions, produce_deliveries
+    from .sending import finish_editions, produce_deliveries
 
     register_producer(state.app, finish_editions)
     register_producer(state.app, produce_deliveries)

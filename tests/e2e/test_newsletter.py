@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.mail.models import OutboxMessage
-from app.newsletter import services
+from app.newsletter import sending, services
 from app.newsletter.models import EditionStatus, SubscriberStatus
 from tests.e2e.test_accounts import sign_in
 from tests.factories import make_edition, make_subscriber, make_user
@@ -105,7 +105,7 @@ def test_the_project_manager_previews_an_edition_and_follows_the_send(page, asse
     assert_accessible(page)
 
     db.session.rollback()
-    services.produce_deliveries(10)  # the worker's part, here in the test
+    sending.produce_deliveries(10)  # the worker's part, here in the test
     db.session.execute(sa.update(OutboxMessage).values(status="sent"))
     db.session.commit()
     # the page updates by itself: the JSON shows all three sent

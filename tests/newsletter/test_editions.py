@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.core.audit import AuditEntry
 from app.extensions import db
 from app.mail.models import OutboxMessage, OutboxStatus
-from app.newsletter import services
+from app.newsletter import sending, services
 from app.newsletter.models import Delivery, Edition, EditionStatus, SubscriberStatus
 from tests.factories import make_edition, make_subscriber, make_user
 
@@ -180,7 +180,7 @@ def test_the_progress_json_counts_what_happened(admin_client, admin):
     for _ in range(4):
         make_subscriber()
     services.queue_edition(admin, edition)
-    services.produce_deliveries(2)
+    sending.produce_deliveries(2)
     db.session.commit()
 
     data = admin_client.get(f"/newsletter/admin/editions/{edition.id}/progress.json").get_json()
@@ -260,7 +260,7 @@ def test_statistics_per_edition_on_the_editions_page(admin_client, admin):
     edition = make_edition(quarter="2026 Q3")
     readers = [make_subscriber() for _ in range(3)]
     services.queue_edition(admin, edition)
-    services.produce_deliveries(10)
+    sending.produce_deliveries(10)
     db.session.execute(sa.update(OutboxMessage).values(status=OutboxStatus.sent))
     db.session.commit()
     services.unsubscribe(readers[0])

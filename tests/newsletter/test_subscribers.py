@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.core.audit import AuditEntry
 from app.extensions import db
-from app.newsletter import services
+from app.newsletter import sending, services
 from app.newsletter.models import ConsentSource, Subscriber, SubscriberStatus
 from tests.core.test_query_counts import queries_for
 from tests.factories import make_edition, make_subscriber
@@ -225,7 +225,7 @@ def test_page_queries_do_not_grow_with_the_subscribers(admin_client, admin, path
     for _ in range(3):
         make_subscriber()
     services.queue_edition(admin, edition)
-    services.produce_deliveries(2)
+    sending.produce_deliveries(2)
     db.session.commit()
     url = path.format(edition=edition.id)
     few = queries_for(admin_client, url)

@@ -1,0 +1,201 @@
+"""The mail worker's part of sending an edition: `produce_deliveries()` turns the next chunk
+of pending deliveries into outbox rows, `finish_editions()` marks an edition sent once every
+delivery has settled. Both run between the worker's batches (registered as producers).
+
+An edition is rendered once per language into a `MessageTemplate` (kept for the worker
+process while the edition is being sent, re-rendered after TEMPLATE_MAX_AGE so the Date
+header stays near the time of sending); each subscriber's message is then made on bytes,
+substituting their address, unsubscribe token and Message-ID
+(`<newsletter-{edition}-{subscriber}@domain>`, the same every time, so a repeat after a hard
+kill is recognisable). A chunk is claimed, written to the outbox and linked to its
+deliveries with a few statements, whatever its size."""
+
+import time
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..core.database import utcnow
+from ..extensions import db
+from ..mail.models import OutboxMessage, OutboxStatus
+from ..mail.template import MessageTemplate, to_header
+from ..mail.worker import message_id_domain
+from .models import Delivery, DeliveryStatus, Edition, EditionStatus, Subscriber, SubscriberStatus
+from .services import EDITION_CATEGORY, Reader, edition_message
+
+TEMPLATE_MAX_AGE = 300.0  # seconds
+EXTENSION_KEY = "newsletter.templates"
+# Stand-ins for what differs per reader.
+EMAIL_MARK = "nbreader-d41f9c@example.invalid"
+TOKEN_MARK = "NBREADERTOKENd41f9c"  # noqa: S105 (a stand-in, not a secret)
+
+
+def edition_template(edition: Edition, language: str) -> tuple[MessageTemplate, str, str]:
+    """The edition for readers of `language` as a template, its subject and the language it
+    is written in; rendered once per worker process and edition send (see the module)."""
+    templates = current_app.extensions.setdefault(EXTENSION_KEY, {})
+    key = (edition.id, edition.queued_at, language)
+    made = templates.get(key)
+    if made is None or time.monotonic() - made[0] > TEMPLATE_MAX_AGE:
+        reader = Reader(EMAIL_MARK, "", language, TOKEN_MARK)
+        msg = edition_message(edition, reader)
+        del msg["To"]  # per reader, in fill(head=…)
+        template = MessageTemplate(msg, [EMAIL_MARK, TOKEN_MARK])
+        made = (
+            time.monotonic(),
+            template,
+            str(msg["Subject"])[:300],
+            edition.content_language(language) or language,
+        )
+        for stale in [k for k in templates if k[0] == edition.id and k[1] != key[1]]:
+            del templates[stale]  # an earlier send of the same edition
+        templates[key] = made
+    return made[1], made[2], made[3]
+
+
+def produce_deliveries(limit: int) -> int:
+    """Turns the next `limit` pending deliveries of editions being sent into outbox rows.
+
+    The chunk is claimed by one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED), so
+    two workers never render the same delivery, and in the same transaction as the outbox
+    rows: a worker dying here leaves the deliveries pending. The editions are read FOR SHARE,
+    so a pause waits for the chunk and then takes it back. Subscribers who left the list
+    meanwhile are skipped. Returns how many deliveries were handled."""
+    sending = sa.select(Edition.id).where(Edition.status == EditionStatus.sending)
+    if not db.session.scalars(sending.with_for_update(read=True)).all():
+        return 0
+    not_confirmed = sa.select(Subscriber.id).where(Subscriber.status != SubscriberStatus.confirmed)
+    skipped_rows = db.session.execute(
+        sa.update(Delivery)
+        .where(
+            Delivery.status == DeliveryStatus.pending,
+            Delivery.edition_id.in_(sending.scalar_subquery()),
+            Delivery.subscriber_id.in_(not_confirmed.scalar_subquery()),
+        )
+        .values(status=DeliveryStatus.skipped)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    skipped = max(skipped_rows or 0, 0)
+    due = (
+        sa.select(Delivery.id)
+        .where(
+            Delivery.status == DeliveryStatus.pending,
+            Delivery.edition_id.in_(sending.scalar_subquery()),
+        )
+        .order_by(Delivery.id)
+        .limit(limit)
+        .with_for_update(of=Delivery, skip_locked=True)
+    )
+    claimed = list(
+        db.session.scalars(
+            sa.update(Delivery)
+            .where(Delivery.id.in_(due.scalar_subquery()))
+            .values(status=DeliveryStatus.queued)
+            .returning(Delivery.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not claimed:
+        return skipped
+    rows = db.session.execute(
+        sa.select(
+            Delivery.id,
+            Delivery.edition_id,
+            Subscriber.id,
+            Subscriber.email,
+            Subscriber.name,
+            Subscriber.language,
+            Subscriber.token,
+        )
+        .join(Subscriber, Delivery.subscriber_id == Subscriber.id)
+        .where(Delivery.id.in_(claimed))
+        .order_by(Delivery.id)
+    ).all()
+    editions = {
+        edition.id: edition
+        for edition in db.session.scalars(
+            sa.select(Edition).where(Edition.id.in_({row[1] for row in rows}))
+        )
+    }
+    domain = message_id_domain(current_app.config)
+    outbox, languages = [], []
+    for _delivery_id, edition_id, subscriber_id, email, name, language, token in rows:
+        template, subject, shown = edition_template(editions[edition_id], language)
+        head = (
+            to_header(name, email)
+            + f"Message-ID: <newsletter-{edition_id}-{subscriber_id}@{domain}>\r\n"
+        )
+        raw = template.fill({EMAIL_MARK: email, TOKEN_MARK: token}, head=head)
+        outbox.append(
+            {"category": EDITION_CATEGORY, "recipient": email, "subject": subject, "raw": raw}
+        )
+        languages.append(shown)
+    now = utcnow()
+    for values in outbox:
+        values.update(created_at=now, next_attempt_at=now, status=OutboxStatus.pending)
+    outbox_ids = db.session.scalars(
+        sa.insert(OutboxMessage)
+        .returning(OutboxMessage.id, sort_by_parameter_order=True)
+        .execution_options(insertmanyvalues_page_size=25),
+        outbox,
+    ).all()
+    db.session.execute(
+        sa.update(Delivery),
+        [
+            {"id": row[0], "outbox_message_id": outbox_id, "language": language}
+            for row, outbox_id, language in zip(rows, outbox_ids, languages, strict=True)
+        ],
+    )
+    return skipped + len(rows)
+
+
+def finish_editions(_limit: int = 0) -> int:
+    """Marks editions sent once no delivery waits and no outbox row of theirs is still
+    pending or being sent; subscribers whose address was refused for good (a 5xx answer,
+    `is_refused`) are marked failed so the next edition skips them. A message that was only
+    deferred until the retry window closed marks nobody. Returns how many editions were
+    finished."""
+    unsettled_outbox = (
+        sa.select(Delivery.id)
+        .join(OutboxMessage, Delivery.outbox_message_id == OutboxMessage.id)
+        .where(
+            Delivery.edition_id == Edition.id,
+            OutboxMessage.status.in_([OutboxStatus.pending, OutboxStatus.sending]),
+        )
+    )
+    waiting = sa.select(Delivery.id).where(
+        Delivery.edition_id == Edition.id, Delivery.status == DeliveryStatus.pending
+    )
+    finished = list(
+        db.session.scalars(
+            sa.update(Edition)
+            .where(
+                Edition.status == EditionStatus.sending,
+                ~sa.exists(waiting),
+                ~sa.exists(unsettled_outbox),
+            )
+            .values(status=EditionStatus.sent, sent_at=utcnow())
+            .returning(Edition.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if finished:
+        refused = (
+            sa.select(Delivery.subscriber_id)
+            .join(OutboxMessage, Delivery.outbox_message_id == OutboxMessage.id)
+            .where(
+                Delivery.edition_id.in_(finished),
+                OutboxMessage.status == OutboxStatus.failed,
+                OutboxMessage.is_refused.is_(True),
+            )
+        )
+        db.session.execute(
+            sa.update(Subscriber)
+            .where(
+                Subscriber.id.in_(refused.scalar_subquery()),
+                Subscriber.status == SubscriberStatus.confirmed,
+            )
+            .values(status=SubscriberStatus.failed)
+            .execution_options(synchronize_session=False)
+        )
+    return len(finished)
