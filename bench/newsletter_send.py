@@ -74,14 +74,19 @@ def main() -> None:
                 services.queue_edition(None, edition)
                 db.session.commit()
                 queued_seconds = time.perf_counter() - start
+                cpu = time.process_time()
                 sent = run_worker(once=True)
                 worker_seconds = time.perf_counter() - start
+                worker_cpu = time.process_time() - cpu
                 assert sent == n, f"worker sent {sent} of {n}"
                 assert sink.count == n
                 db.session.remove()
                 db.engine.dispose()
 
-        raw_seconds = send_raw(port, sink.messages())
+        messages = sink.messages()
+        cpu = time.process_time()
+        raw_seconds = send_raw(port, messages)
+        raw_cpu = time.process_time() - cpu
         assert sink.count == 2 * n
     worker_rate, raw_rate = n / worker_seconds, n / raw_seconds
     print(f"edition to {n} subscribers (nl/de/en), aiosmtpd sink on loopback, {kind(url)}")
@@ -89,6 +94,10 @@ def main() -> None:
     print(f"outbox worker     : {worker_rate:7.0f} deliveries/s (render in chunks + send)")
     print(f"raw smtplib       : {raw_rate:7.0f} messages/s (same bytes, one reused connection)")
     print(f"ratio             : {worker_rate / raw_rate:7.2f} of raw SMTP")
+    print(
+        f"client CPU        : worker {worker_cpu / n * 1000:.2f} ms, "
+        f"raw smtplib {raw_cpu / n * 1000:.2f} ms per message"
+    )
 
 
 if __name__ == "__main__":

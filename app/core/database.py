@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -85,3 +86,15 @@ def render_migration_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def in_ids(column, ids) -> sa.ColumnElement[bool]:
+    """`column IN ids` for a list of integer ids. On PostgreSQL as `column = ANY(:ids)`: one
+    parameter, so the statement text stays the same whatever the number of ids (the driver
+    converts and caches it once, instead of scanning hundreds of placeholders each time)."""
+    from ..extensions import db
+
+    ids = list(ids)
+    if db.engine.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, ids, type_=ARRAY(sa.Integer)))
+    return column.in_(ids)

@@ -16,9 +16,28 @@ class OutboxStatus(enum.Enum):
     failed = "failed"  # refused for good, or still deferred when the retry window closed
 
 
+class MailTemplate(db.Model):
+    """One message to many readers, rendered once (`app.mail.template.MessageTemplate`): the
+    wire bytes with stand-ins, and the text parts that hold them, encoded per reader."""
+
+    __tablename__ = "mail_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    skeleton: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    parts: Mapped[list] = mapped_column(sa.JSON)  # [[part mark, text, is HTML], …]
+    marks: Mapped[list] = mapped_column(sa.JSON)  # the stand-ins
+
+    def __repr__(self) -> str:
+        return f"<MailTemplate {self.id}>"
+
+
 class OutboxMessage(db.Model):
-    """One message to deliver. `raw` is the complete RFC 5322 message; the worker adds a
-    Message-ID derived from the row id, so a repeat after a hard kill is recognisable."""
+    """One message to deliver. `raw` is the complete RFC 5322 message, or, for a message
+    made from a template (a newsletter), empty, with `template_id` and the reader's `fields`
+    (the stand-ins' values and the header lines of their own) from which the worker makes
+    the bytes as it sends. The worker adds a Message-ID derived from the row id when the
+    message has none, so a repeat after a hard kill is recognisable."""
 
     __tablename__ = "outbox_messages"
 
@@ -42,6 +61,8 @@ class OutboxMessage(db.Model):
     # The server refused the recipient for good (a 5xx answer), as opposed to a message that
     # was only deferred until the retry window closed: only a refusal says the address is dead.
     is_refused: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mail_templates.id"))
+    fields: Mapped[dict | None] = mapped_column(sa.JSON)  # {"values": {mark: …}, "head": …}
 
     __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
 

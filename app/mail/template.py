@@ -13,54 +13,73 @@ The To header and anything else per reader go in `fill(head=…)`, built with `t
 
 import base64
 import binascii
-import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr
 
+import sqlalchemy as sa
+from flask import current_app
 from markupsafe import escape
 
+from ..extensions import db
+from .models import MailTemplate
 from .services import WIRE_POLICY, smtp_address
 
 _PART_MARK = "NBTEMPLATEPART{}x7c2e"
 
 
 class MessageTemplate:
-    """`msg` (not changed) rendered once, with `marks` (the stand-in strings) left open."""
+    """A message rendered once with `marks` (the stand-in strings) left open; `of()` makes
+    one from a built message, `from_record()` from its stored `MailTemplate` row."""
 
-    def __init__(self, msg: EmailMessage, marks: list[str]) -> None:
+    def __init__(self, skeleton: bytes, parts: list[tuple[str, str, bool]], marks: list[str]):
+        self.skeleton = skeleton
+        self.parts = [(mark, text, html) for mark, text, html in parts]
+        self.marks = list(marks)
+        self._parts = [(mark.encode("ascii"), text, html) for mark, text, html in self.parts]
+        head = skeleton.partition(b"\r\n\r\n")[0]
+        self._header_marks = [m for m in self.marks if m.encode("ascii") in head]
+
+    @classmethod
+    def of(cls, msg: EmailMessage, marks: list[str]) -> "MessageTemplate":
+        """`msg` (not changed) as a template: each text part holding a mark is kept as text
+        (CRLF line ends) and stands in the bytes as a one-line ASCII mark of its own."""
         skeleton = _copy(msg)
-        self._parts: list[tuple[bytes, str, bool]] = []  # part mark, text, is HTML
+        parts = []
         for part in skeleton.walk():
             if part.is_multipart() or part.get_content_maintype() != "text":
                 continue
             text = part.get_content()
             if not any(mark in text for mark in marks):
                 continue
-            mark = _PART_MARK.format(len(self._parts))
-            html = part.get_content_subtype() == "html"
+            part_mark = _PART_MARK.format(len(parts))
             text = text.replace("\r\n", "\n").replace("\n", "\r\n")
-            self._parts.append((mark.encode("ascii"), text, html))
-            part.set_payload(mark)  # ASCII, one line: the generator writes it as it is
+            parts.append((part_mark, text, part.get_content_subtype() == "html"))
+            part.set_payload(part_mark)  # ASCII, one line: the generator writes it as it is
             del part["Content-Transfer-Encoding"]
             part["Content-Transfer-Encoding"] = "quoted-printable"
-        self._marks = [mark for mark in marks]
-        self._bytes = skeleton.as_bytes(policy=WIRE_POLICY)
-        self._header_marks = [m for m in marks if m.encode("ascii") in self._head(self._bytes)]
+        return cls(skeleton.as_bytes(policy=WIRE_POLICY), parts, marks)
 
-    @staticmethod
-    def _head(raw: bytes) -> bytes:
-        return raw.partition(b"\r\n\r\n")[0]
+    def record(self) -> MailTemplate:
+        return MailTemplate(
+            skeleton=self.skeleton,
+            parts=[list(part) for part in self.parts],
+            marks=self.marks,
+        )
+
+    @classmethod
+    def from_record(cls, record: MailTemplate) -> "MessageTemplate":
+        return cls(record.skeleton, [tuple(part) for part in record.parts], record.marks)
 
     def fill(self, values: Mapping[str, str], head: str = "") -> bytes:
         """One reader's message: `values` maps each mark to its value (escaped in HTML
         parts); `head` holds whole header lines (CRLF-ended) put before the others."""
-        raw = self._bytes
+        raw = self.skeleton
         for mark in self._header_marks:
             raw = raw.replace(mark.encode("ascii"), values[mark].encode("ascii"))
         for part_mark, text, html in self._parts:
-            for mark in self._marks:
+            for mark in self.marks:
                 value = values[mark]
                 text = text.replace(mark, str(escape(value)) if html else value)
             encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True)
@@ -86,16 +105,42 @@ def to_header(name: str, email: str) -> str:
 _WORD_BYTES = 45  # base64 of 45 bytes is 60 characters: with `=?utf-8?b?` and `?=`, 72
 
 
-_HEADER_NAME = re.compile(rb"^([!-9;-~]+):", re.MULTILINE)
-
-
-def header_names(raw: bytes) -> set[str]:
-    """The (lower-case) names of the headers of the message `raw`, read off its bytes."""
-    head = raw.partition(b"\r\n\r\n")[0]
-    return {name.decode("ascii").lower() for name in _HEADER_NAME.findall(head)}
-
-
 def _copy(msg: EmailMessage) -> EmailMessage:
     from email import message_from_bytes, policy
 
     return message_from_bytes(msg.as_bytes(policy=WIRE_POLICY), policy=policy.default)
+
+
+_CACHE_KEY = "mail.templates"
+_CACHE_SIZE = 64
+
+
+def stored_templates(ids: Iterable[int]) -> dict[int, MessageTemplate]:
+    """The templates `ids` from the database, kept in the process (a template row never
+    changes; its creation time tells it from a row with the same id in another database)."""
+    ids = set(ids)
+    if not ids:
+        return {}
+    cache = current_app.extensions.setdefault(_CACHE_KEY, {})
+    stamps = dict(
+        db.session.execute(
+            sa.select(MailTemplate.id, MailTemplate.created_at).where(MailTemplate.id.in_(ids))
+        ).all()
+    )
+    missing = [id_ for id_, stamp in stamps.items() if cache.get(id_, (None,))[0] != stamp]
+    if missing:
+        if len(cache) + len(missing) > _CACHE_SIZE:
+            cache.clear()
+        for record in db.session.scalars(
+            sa.select(MailTemplate).where(MailTemplate.id.in_(missing))
+        ):
+            cache[record.id] = (record.created_at, MessageTemplate.from_record(record))
+    return {id_: cache[id_][1] for id_ in stamps}
+
+
+def message_bytes(raw: bytes, template: MessageTemplate | None, fields: dict | None) -> bytes:
+    """An outbox row's message: its `raw` bytes, or its template filled with its fields."""
+    if template is None:
+        return raw
+    fields = fields or {}
+    return template.fill(fields.get("values") or {}, head=fields.get("head") or "")

@@ -36,6 +36,7 @@ import os
 import re
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -51,13 +52,14 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
-from ..core.database import utcnow
+from ..core.database import in_ids, utcnow
 from ..extensions import db
 from . import heartbeat, inbound
 from .dkim_signing import DkimSigner
 from .models import OutboxMessage, OutboxStatus
 from .producers import run_producers
 from .senders import Senders
+from .template import message_bytes, stored_templates
 from .transports import (
     DeliveryFailure,
     PermanentFailure,
@@ -68,6 +70,8 @@ from .transports import (
 
 MAX_RETRY_DELAY = timedelta(hours=1)
 LAST_ERROR_LENGTH = 2000
+RECORD_DELAY = 0.2  # seconds a result may wait to be recorded with others
+SWITCH_INTERVAL = 0.0005  # seconds (Python's default: 0.005)
 MAX_OUTAGE_PAUSE = 15.0  # seconds between reconnection attempts once the database is down
 # What a database that went away raises (a dropped connection, a refused one, a lock that
 # was not released in time): the worker waits these out instead of exiting.
@@ -90,7 +94,14 @@ def new_worker_id() -> str:
 
 
 def claim_batch(worker_id: str, limit: int) -> list[int]:
-    """Leases up to `limit` due rows to `worker_id` and commits the claim; returns their ids.
+    """Leases up to `limit` due rows to `worker_id` and commits the claim; returns their ids."""
+    return [row.id for row in claim_rows(worker_id, limit)]
+
+
+def claim_rows(worker_id: str, limit: int) -> list[sa.Row]:
+    """Leases up to `limit` due rows to `worker_id`, commits the claim and returns them in
+    id order (id, recipient, raw, template_id, fields): what sending needs, read by the
+    claim itself.
 
     Due means pending with `next_attempt_at` reached, or sending with an expired lease (its
     worker died). One UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) statement, so
@@ -113,12 +124,12 @@ def claim_batch(worker_id: str, limit: int) -> list[int]:
         sa.update(table)
         .where(table.id.in_(due.scalar_subquery()))
         .values(status=OutboxStatus.sending, lease_expires_at=now + _lease(), leased_by=worker_id)
-        .returning(table.id)
+        .returning(table.id, table.recipient, table.raw, table.template_id, table.fields)
         .execution_options(synchronize_session=False)
     )
-    ids = sorted(db.session.scalars(claim))
+    rows = sorted(db.session.execute(claim).all(), key=lambda row: row.id)
     db.session.commit()
-    return ids
+    return rows
 
 
 def renew_leases(ids: Sequence[int], worker_id: str) -> list[int]:
@@ -128,7 +139,7 @@ def renew_leases(ids: Sequence[int], worker_id: str) -> list[int]:
     renew = (
         sa.update(OutboxMessage)
         .where(
-            OutboxMessage.id.in_(ids),
+            in_ids(OutboxMessage.id, ids),
             OutboxMessage.status == OutboxStatus.sending,
             OutboxMessage.leased_by == worker_id,
         )
@@ -149,7 +160,7 @@ def release(ids: Sequence[int], worker_id: str) -> int:
     result = db.session.execute(
         sa.update(OutboxMessage)
         .where(
-            OutboxMessage.id.in_(ids),
+            in_ids(OutboxMessage.id, ids),
             OutboxMessage.status == OutboxStatus.sending,
             OutboxMessage.leased_by == worker_id,
         )
@@ -224,17 +235,14 @@ class Job:
     worker_id: str
 
 
-def load_jobs(ids: Sequence[int], worker_id: str, signer: DkimSigner | None) -> list[Job]:
-    """The claimed rows, read in one statement, ready to send (Message-ID added, signed)."""
+def load_jobs(rows: Sequence[sa.Row], worker_id: str, signer: DkimSigner | None) -> list[Job]:
+    """The claimed rows ready to send: made from their template, Message-ID added, signed."""
     config = current_app.config
     domain = message_id_domain(config)
-    rows = db.session.execute(
-        sa.select(OutboxMessage.id, OutboxMessage.recipient, OutboxMessage.raw)
-        .where(OutboxMessage.id.in_(ids))
-        .order_by(OutboxMessage.id)
-    ).all()
+    templates = stored_templates(row.template_id for row in rows if row.template_id)
     jobs = []
-    for row_id, recipient, raw in rows:
+    for row_id, recipient, raw, template_id, fields in rows:
+        raw = message_bytes(raw, templates.get(template_id), fields)
         raw = outgoing_message(row_id, raw, domain)
         if signer is not None:
             raw = signer.sign(raw)
@@ -262,35 +270,42 @@ def send(job: Job, down: threading.Event, transport: Transport) -> DeliveryResul
     return DeliveryResult(job.row_id, job.worker_id, Outcome.sent)
 
 
-def record_results(results: Sequence[DeliveryResult]) -> list[tuple[DeliveryResult, Outcome]]:
-    """Writes the results of this worker's rows in one transaction: every message sent by
-    one UPDATE, the rare others row by row (a deferral is counted and retried later, or
-    failed once MAIL_RETRY_WINDOW_HOURS have passed since it was queued). A row another
-    worker has taken meanwhile (its lease expired) keeps that worker's result."""
+def record_results(
+    results: Sequence[DeliveryResult], connection: sa.Connection | None = None
+) -> list[tuple[DeliveryResult, Outcome]]:
+    """Writes the results of this worker's rows: every message sent by one UPDATE, on
+    `connection` when given (a connection the caller keeps for a whole batch, so no
+    checkout and ping per group), and the rare others row by row (a deferral is counted
+    and retried later, or failed once MAIL_RETRY_WINDOW_HOURS have passed since it was
+    queued). A row another worker has taken meanwhile (its lease expired) keeps that
+    worker's result."""
     sent = [result for result in results if result.outcome is Outcome.sent]
     outcomes = [(result, Outcome.sent) for result in sent]
     by_worker: dict[str | None, list[int]] = {}
     for result in sent:
         by_worker.setdefault(result.worker_id, []).append(result.row_id)
     now = utcnow()
+    table = OutboxMessage.__table__  # Core statements: no ORM bookkeeping per group
+    execute = connection.execute if connection is not None else db.session.execute
     for worker_id, ids in by_worker.items():
-        db.session.execute(
-            sa.update(OutboxMessage)
+        execute(
+            sa.update(table)
             .where(
-                OutboxMessage.id.in_(ids),
-                OutboxMessage.status.in_([OutboxStatus.sending, OutboxStatus.pending]),
-                sa.or_(OutboxMessage.leased_by == worker_id, OutboxMessage.leased_by.is_(None)),
+                in_ids(table.c.id, ids),
+                table.c.status.in_([OutboxStatus.sending.name, OutboxStatus.pending.name]),
+                sa.or_(table.c.leased_by == worker_id, table.c.leased_by.is_(None)),
             )
             .values(
-                status=OutboxStatus.sent,
+                status=OutboxStatus.sent.name,
                 sent_at=now,
-                attempts=OutboxMessage.attempts + 1,
+                attempts=table.c.attempts + 1,
                 last_error=None,
                 lease_expires_at=None,
                 leased_by=None,
             )
-            .execution_options(synchronize_session=False)
         )
+    if connection is not None:
+        connection.commit()  # first: on SQLite the session below could not write meanwhile
     for result in results:
         if result.outcome is Outcome.sent:
             continue
@@ -413,7 +428,7 @@ class BatchResult:
 
 
 def deliver_batch(
-    ids: list[int],
+    rows: Sequence[sa.Row],
     senders: Senders,
     worker_id: str,
     stop: StopRequest,
@@ -437,54 +452,69 @@ def deliver_batch(
     When the database fails while results are recorded, they go to `unrecorded` (with
     those still in flight, once they are done) for the caller to write later, and the
     database error is raised."""
-    waiting = collections.deque(load_jobs(ids, worker_id, signer))
+    waiting = collections.deque(load_jobs(rows, worker_id, signer))
     db.session.commit()  # no transaction stays open while sending
     in_flight: dict[Future, Job] = {}
+    done: list[DeliveryResult] = []  # tried, not yet recorded
+    done_since = 0.0
     down = threading.Event()
     result = BatchResult()
     renew_at = utcnow() + _lease() / 2
+    record_at = max(1, in_hand // 2)
+    recorder: sa.Connection | None = None
+    stack = contextlib.ExitStack()
     try:
         while True:
-            if stop.requested or result.transport_down:
+            halted = stop.requested or result.transport_down
+            if halted:
                 for future in [future for future in in_flight if future.cancel()]:
                     waiting.appendleft(in_flight.pop(future))  # never started: released
-            while (
-                waiting
-                and len(in_flight) < max(in_hand, 1)
-                and not stop.requested
-                and not result.transport_down
-            ):
+            while waiting and len(in_flight) + len(done) < max(in_hand, 1) and not halted:
                 job = waiting.popleft()
                 in_flight[senders.submit(functools.partial(send, job, down))] = job
-            if not in_flight:
+            if not in_flight and not done:
                 break
-            done, _ = futures.wait(in_flight, timeout=1.0, return_when=futures.FIRST_COMPLETED)
-            results = []
-            for future in done:
-                job = in_flight.pop(future)
-                if (outcome := future.result()).untried:
-                    waiting.appendleft(job)  # released below, untouched
-                else:
-                    results.append(outcome)
-            if results:
+            if in_flight:
+                left = RECORD_DELAY - (time.monotonic() - done_since) if done else 1.0
+                finished, _ = futures.wait(
+                    in_flight, timeout=max(left, 0), return_when=futures.FIRST_COMPLETED
+                )
+                for future in finished:
+                    job = in_flight.pop(future)
+                    if (outcome := future.result()).untried:
+                        waiting.appendleft(job)  # released below, untouched
+                        continue
+                    if not done:
+                        done_since = time.monotonic()
+                    done.append(outcome)
+                    if outcome.unavailable:
+                        result.transport_down = True
+                        result.transport_error = outcome.error
+            if done and (
+                len(done) >= record_at
+                or not in_flight
+                or result.transport_down
+                or stop.requested
+                or time.monotonic() - done_since >= RECORD_DELAY
+            ):
                 try:
-                    outcomes = record_results(results)
+                    if recorder is None:
+                        recorder = stack.enter_context(db.engine.connect())
+                    outcomes = record_results(done, recorder)
                 except DATABASE_OUTAGE:
                     if unrecorded is not None:
-                        unrecorded.extend(results)
+                        unrecorded.extend(done)
                         unrecorded.extend(
-                            done for future in in_flight if not (done := future.result()).untried
+                            tried for future in in_flight if not (tried := future.result()).untried
                         )
                     in_flight.clear()
                     raise
+                done = []
                 for delivery, outcome in outcomes:
                     if outcome is Outcome.sent:
                         result.sent += 1
                     else:
                         echo(f"Message {delivery.row_id} {outcome.value}: {delivery.error or ''}")
-                    if delivery.unavailable:
-                        result.transport_down = True
-                        result.transport_error = delivery.error
             if waiting and utcnow() >= renew_at:
                 held = set(renew_leases([job.row_id for job in waiting], worker_id))
                 waiting = collections.deque(job for job in waiting if job.row_id in held)
@@ -493,6 +523,8 @@ def deliver_batch(
         # A failed statement must not block the release. During a database outage the
         # release fails too; the leases then expire and any worker takes the rows again.
         futures.wait(in_flight)  # an error escaped: the threads finish what they hold
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            stack.close()  # the recording connection (rolled back if a statement failed)
         db.session.rollback()
         try:
             released = release([job.row_id for job in waiting], worker_id)
@@ -531,6 +563,19 @@ class _Watch:
             self.database_down_since = None
 
 
+@contextlib.contextmanager
+def _short_switch_interval():
+    """The sender threads hold the GIL only briefly; a short switch interval lets the
+    worker's own thread take it back as soon as the database answers, not up to 5 ms later
+    (Python's default), which would make every statement wait behind the threads."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
 def _reset_session() -> None:
     """Throws away the session and pooled connections after a database error, so the next
     statement opens a new connection."""
@@ -566,7 +611,7 @@ def run_worker(
     senders = Senders(
         lambda: transport_from_config(config), config["MAIL_CONNECTIONS"], config["MAIL_RATE_LIMIT"]
     )
-    with StopRequest() as stop, senders:
+    with StopRequest() as stop, senders, _short_switch_interval():
         kind = type(transport_from_config(config)).__name__
         rate = f", at most {config['MAIL_RATE_LIMIT']:g}/s" if config["MAIL_RATE_LIMIT"] else ""
         echo(f"Mail worker {me} started ({kind} × {senders.connections}{rate}).")
@@ -585,8 +630,8 @@ def run_worker(
                     mailbox.poll_if_due()
                 # Producers (e.g. a newsletter being sent) add their next chunk of outbox rows.
                 produced = run_producers(config["MAIL_BATCH_SIZE"])
-                ids = claim_batch(me, config["MAIL_BATCH_SIZE"])
-                if not ids:
+                rows = claim_rows(me, config["MAIL_BATCH_SIZE"])
+                if not rows:
                     if produced:
                         continue  # e.g. a producer only finished or skipped something
                     senders.close_connections()  # no idle connection held while waiting
@@ -595,7 +640,7 @@ def run_worker(
                     stop.sleep(poll_seconds)
                     continue
                 result = deliver_batch(
-                    ids, senders, me, stop, echo, unrecorded, signer, config["MAIL_IN_HAND"]
+                    rows, senders, me, stop, echo, unrecorded, signer, config["MAIL_IN_HAND"]
                 )
                 delivered += result.sent
                 beats.smtp(result.transport_error if result.transport_down else None)

@@ -11,13 +11,15 @@ kill is recognisable). A chunk is claimed, written to the outbox and linked to i
 deliveries with a few statements, whatever its size."""
 
 import time
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
 
-from ..core.database import utcnow
+from ..core.database import in_ids, utcnow
 from ..extensions import db
-from ..mail.models import OutboxMessage, OutboxStatus
+from ..mail.models import MailTemplate, OutboxMessage, OutboxStatus
 from ..mail.template import MessageTemplate, to_header
 from ..mail.worker import message_id_domain
 from .models import Delivery, DeliveryStatus, Edition, EditionStatus, Subscriber, SubscriberStatus
@@ -30,27 +32,58 @@ EMAIL_MARK = "nbreader-d41f9c@example.invalid"
 TOKEN_MARK = "NBREADERTOKENd41f9c"  # noqa: S105 (a stand-in, not a secret)
 
 
-def edition_template(edition: Edition, language: str) -> tuple[MessageTemplate, str, str]:
-    """The edition for readers of `language` as a template, its subject and the language it
-    is written in; rendered once per worker process and edition send (see the module)."""
+@dataclass(frozen=True)
+class EditionTemplate:
+    """An edition rendered for readers of one language and stored as a `MailTemplate`."""
+
+    made: float  # time.monotonic() when rendered
+    template_id: int
+    created_at: datetime
+    subject: str
+    language: str  # the language it is written in (another one when it falls back)
+
+
+def edition_template(edition: Edition, language: str) -> EditionTemplate:
+    """The edition for readers of `language`, rendered and stored once per worker process
+    and edition send, and again after TEMPLATE_MAX_AGE (see the module)."""
     templates = current_app.extensions.setdefault(EXTENSION_KEY, {})
     key = (edition.id, edition.queued_at, language)
     made = templates.get(key)
-    if made is None or time.monotonic() - made[0] > TEMPLATE_MAX_AGE:
-        reader = Reader(EMAIL_MARK, "", language, TOKEN_MARK)
-        msg = edition_message(edition, reader)
+    if made is None or time.monotonic() - made.made > TEMPLATE_MAX_AGE:
+        msg = edition_message(edition, Reader(EMAIL_MARK, "", language, TOKEN_MARK))
         del msg["To"]  # per reader, in fill(head=…)
-        template = MessageTemplate(msg, [EMAIL_MARK, TOKEN_MARK])
-        made = (
+        record = MessageTemplate.of(msg, [EMAIL_MARK, TOKEN_MARK]).record()
+        db.session.add(record)
+        db.session.flush()
+        made = EditionTemplate(
             time.monotonic(),
-            template,
+            record.id,
+            record.created_at,
             str(msg["Subject"])[:300],
             edition.content_language(language) or language,
         )
         for stale in [k for k in templates if k[0] == edition.id and k[1] != key[1]]:
             del templates[stale]  # an earlier send of the same edition
         templates[key] = made
-    return made[1], made[2], made[3]
+    return made
+
+
+def _forget_lost_templates() -> None:
+    """Drops remembered templates whose rows are not in the database (the transaction that
+    stored one was rolled back, or the database was replaced): they are made again."""
+    templates = current_app.extensions.get(EXTENSION_KEY)
+    if not templates:
+        return
+    stored = set(
+        db.session.execute(
+            sa.select(MailTemplate.id, MailTemplate.created_at).where(
+                MailTemplate.id.in_([made.template_id for made in templates.values()])
+            )
+        ).all()
+    )
+    for key, made in list(templates.items()):
+        if (made.template_id, made.created_at) not in stored:
+            del templates[key]
 
 
 def produce_deliveries(limit: int) -> int:
@@ -97,6 +130,7 @@ def produce_deliveries(limit: int) -> int:
     )
     if not claimed:
         return skipped
+    _forget_lost_templates()
     rows = db.session.execute(
         sa.select(
             Delivery.id,
@@ -108,7 +142,7 @@ def produce_deliveries(limit: int) -> int:
             Subscriber.token,
         )
         .join(Subscriber, Delivery.subscriber_id == Subscriber.id)
-        .where(Delivery.id.in_(claimed))
+        .where(in_ids(Delivery.id, claimed))
         .order_by(Delivery.id)
     ).all()
     editions = {
@@ -118,25 +152,34 @@ def produce_deliveries(limit: int) -> int:
         )
     }
     domain = message_id_domain(current_app.config)
+    now = utcnow()
     outbox, languages = [], []
     for _delivery_id, edition_id, subscriber_id, email, name, language, token in rows:
-        template, subject, shown = edition_template(editions[edition_id], language)
+        made = edition_template(editions[edition_id], language)
         head = (
             to_header(name, email)
             + f"Message-ID: <newsletter-{edition_id}-{subscriber_id}@{domain}>\r\n"
         )
-        raw = template.fill({EMAIL_MARK: email, TOKEN_MARK: token}, head=head)
         outbox.append(
-            {"category": EDITION_CATEGORY, "recipient": email, "subject": subject, "raw": raw}
+            {
+                "category": EDITION_CATEGORY,
+                "recipient": email,
+                "subject": made.subject,
+                "raw": b"",
+                "template_id": made.template_id,
+                "fields": {"values": {EMAIL_MARK: email, TOKEN_MARK: token}, "head": head},
+                "created_at": now,
+                "next_attempt_at": now,
+                "status": OutboxStatus.pending,
+            }
         )
-        languages.append(shown)
-    now = utcnow()
-    for values in outbox:
-        values.update(created_at=now, next_attempt_at=now, status=OutboxStatus.pending)
+        languages.append(made.language)
+    # pages this small keep the statement short enough for the driver to convert it once and
+    # cache it, instead of scanning a long new text for every chunk
     outbox_ids = db.session.scalars(
         sa.insert(OutboxMessage)
         .returning(OutboxMessage.id, sort_by_parameter_order=True)
-        .execution_options(insertmanyvalues_page_size=25),
+        .execution_options(insertmanyvalues_page_size=10),
         outbox,
     ).all()
     db.session.execute(

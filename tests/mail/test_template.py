@@ -62,7 +62,7 @@ READERS = [
 
 @pytest.mark.parametrize(("name", "email", "token"), READERS)
 def test_a_filled_template_reads_like_the_message_built_for_the_reader(app, name, email, token):
-    template = MessageTemplate(_message(app, "", EMAIL, TOKEN, with_to=False), [EMAIL, TOKEN])
+    template = MessageTemplate.of(_message(app, "", EMAIL, TOKEN, with_to=False), [EMAIL, TOKEN])
     head = to_header(name, email) + "Message-ID: <newsletter-7-42@netwerkbrug.test>\r\n"
 
     raw = template.fill({EMAIL: email, TOKEN: token}, head=head)
@@ -95,7 +95,7 @@ def test_a_stand_in_split_by_a_quoted_printable_soft_break_is_still_filled(app):
     # as the email package writes it, some stand-ins are not on the bytes as they are (cut
     # by a soft line break or encoded), so substituting on the finished bytes would miss them
     assert body.count(TOKEN.encode()) < TEXT.count(TOKEN) + HTML.count(TOKEN)
-    template = MessageTemplate(msg, [EMAIL, TOKEN])
+    template = MessageTemplate.of(msg, [EMAIL, TOKEN])
 
     raw = template.fill({EMAIL: "x@example.org", TOKEN: "VALUE"}, head="To: x@example.org\r\n")
 
@@ -106,7 +106,7 @@ def test_a_stand_in_split_by_a_quoted_printable_soft_break_is_still_filled(app):
 
 
 def test_values_are_escaped_in_html_and_left_as_they_are_in_text(app):
-    template = MessageTemplate(_message(app, "", EMAIL, TOKEN, with_to=False), [EMAIL, TOKEN])
+    template = MessageTemplate.of(_message(app, "", EMAIL, TOKEN, with_to=False), [EMAIL, TOKEN])
 
     raw = template.fill({EMAIL: "a&b@example.org", TOKEN: "t"}, head="To: a@example.org\r\n")
 
