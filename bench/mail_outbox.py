@@ -2,17 +2,13 @@
 
 Queues N messages in a throw-away SQLite database (schema from the migrations), drains
 them with the worker (`run_worker(once=True)`, as `flask worker --once` does) into an
-aiosmtpd sink on loopback, then sends the same N messages with plain smtplib over one
+aiosmtpd sink on loopback (in a process of its own), then sends the same N messages with plain smtplib over one
 reused connection, and prints messages/s for both and their ratio.
 Run: `.venv/bin/python bench/mail_outbox.py [--n 1000] [--database-url URL]`."""
 
-import asyncio
-import smtplib
-import socket
 import time
 
-from aiosmtpd.controller import Controller
-from common import arguments, database, kind
+from common import SinkProcess, arguments, database, kind, send_raw
 from flask_migrate import upgrade
 
 from app import create_app
@@ -21,30 +17,12 @@ from app.mail.services import WIRE_POLICY, build_message, queue_message
 from app.mail.worker import run_worker
 
 
-class CountingSink:
-    def __init__(self) -> None:
-        self.received = 0
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.received += 1
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def main() -> None:
     args = arguments(__doc__, 1000, "messages", "--messages").parse_args()
     n = args.n
 
-    sink = CountingSink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port, loop=asyncio.new_event_loop())
-    controller.start()
-    try:
+    with SinkProcess() as sink:
+        port = sink.port
         with database(args.database_url) as url:
             app = create_app(
                 {
@@ -75,22 +53,18 @@ def main() -> None:
                 worker_seconds = time.perf_counter() - start
                 assert sent == n, f"worker sent {sent} of {n}"
 
-                wire = [msg.as_bytes(policy=WIRE_POLICY) for msg in messages]
-                start = time.perf_counter()
-                with smtplib.SMTP("127.0.0.1", port) as smtp:
-                    for msg, raw in zip(messages, wire, strict=True):
-                        smtp.sendmail(
-                            "noreply@netwerkbrug.example.org",
-                            [msg["To"].addresses[0].addr_spec],
-                            raw,
-                        )
-                raw_seconds = time.perf_counter() - start
+                wire = [
+                    (
+                        "noreply@netwerkbrug.example.org",
+                        [msg["To"].addresses[0].addr_spec],
+                        msg.as_bytes(policy=WIRE_POLICY),
+                    )
+                    for msg in messages
+                ]
+                raw_seconds = send_raw(port, wire)
                 db.session.remove()
                 db.engine.dispose()
-    finally:
-        controller.stop()
-
-    assert sink.received == 2 * n
+        assert sink.count == 2 * n
     worker_rate, raw_rate = n / worker_seconds, n / raw_seconds
     print(f"{n} messages to an aiosmtpd sink on loopback, {kind(url)}")
     print(f"outbox worker : {worker_rate:7.0f} messages/s")

@@ -1,13 +1,16 @@
-"""Newsletter sending throughput: an edition to N subscribers through the outbox worker
-(rendering each delivery in chunks, then SMTP over one reused connection), against raw
-smtplib sending the same N messages to the same aiosmtpd sink.
+"""Newsletter sending throughput: an edition to N subscribers through the outbox worker,
+against raw smtplib sending the same N messages over one reused connection to the same
+aiosmtpd sink (in a process of its own, as a relay would be).
 
-Fills a database (a throw-away SQLite file unless --database-url; schema from the models, as the tests do), N confirmed
-subscribers in nl/de/en, one edition in three languages, starts the send with
-`queue_edition()` (one INSERT … SELECT) and drains it with `run_worker(once=True)`, as
-`flask worker --once` does; then sends the messages the sink received once more with plain
-smtplib, and prints deliveries/s for both and their ratio.
-Run: `.venv/bin/python bench/newsletter_send.py [--n 10000] [--batch 200] [--database-url URL]`."""
+Fills a database (a throw-away SQLite file unless --database-url; schema from the models,
+as the tests do) with N confirmed subscribers in nl/de/en and one edition in three
+languages, starts the send with `queue_edition()` (one INSERT … SELECT) and drains it with
+`run_worker(once=True)`, as `flask worker --once` does: the edition rendered once per
+language into a template, each reader's row made in chunks, sent over MAIL_CONNECTIONS
+connections. Then it sends the messages the sink received once more with plain smtplib,
+and prints deliveries/s for both, their ratio and the client CPU per message.
+Run: `.venv/bin/python bench/newsletter_send.py [--n 10000] [--batch 200]
+[--connections K] [--in-hand M] [--database-url URL]`."""
 
 import time
 
@@ -30,6 +33,8 @@ BODY = {
 def main() -> None:
     parser = arguments(__doc__, 10000, "subscribers", "--subscribers")
     parser.add_argument("--batch", type=int, default=200, help="MAIL_BATCH_SIZE")
+    parser.add_argument("--connections", type=int, help="MAIL_CONNECTIONS (default: the app's)")
+    parser.add_argument("--in-hand", type=int, help="MAIL_IN_HAND (default: the app's)")
     args = parser.parse_args()
     n = args.n
 
@@ -43,8 +48,11 @@ def main() -> None:
                     "SMTP_PORT": port,
                     "SECRET_KEY": "bench",
                     "MAIL_BATCH_SIZE": args.batch,
+                    **({"MAIL_CONNECTIONS": args.connections} if args.connections else {}),
+                    **({"MAIL_IN_HAND": args.in_hand} if args.in_hand else {}),
                 }
             )
+            settings = {key: app.config[key] for key in ("MAIL_CONNECTIONS", "MAIL_IN_HAND")}
             with app.app_context():
                 db.create_all()
                 db.session.execute(
@@ -89,9 +97,13 @@ def main() -> None:
         raw_cpu = time.process_time() - cpu
         assert sink.count == 2 * n
     worker_rate, raw_rate = n / worker_seconds, n / raw_seconds
-    print(f"edition to {n} subscribers (nl/de/en), aiosmtpd sink on loopback, {kind(url)}")
+    print(
+        f"edition to {n} subscribers (nl/de/en), aiosmtpd sink on loopback in its own "
+        f"process, {kind(url)}, MAIL_CONNECTIONS={settings['MAIL_CONNECTIONS']}, "
+        f"MAIL_IN_HAND={settings['MAIL_IN_HAND']}"
+    )
     print(f"starting the send : {queued_seconds * 1000:7.0f} ms (one INSERT … SELECT)")
-    print(f"outbox worker     : {worker_rate:7.0f} deliveries/s (render in chunks + send)")
+    print(f"outbox worker     : {worker_rate:7.0f} deliveries/s (produce in chunks + send)")
     print(f"raw smtplib       : {raw_rate:7.0f} messages/s (same bytes, one reused connection)")
     print(f"ratio             : {worker_rate / raw_rate:7.2f} of raw SMTP")
     print(

@@ -1,5 +1,8 @@
 """The mail worker in this process, against a real SMTP server on loopback."""
 
+import threading
+import time
+from collections import Counter
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
@@ -12,9 +15,10 @@ from aiosmtpd.smtp import AuthResult
 from app.core.database import utcnow
 from app.extensions import db
 from app.mail.models import OutboxMessage, OutboxStatus
+from app.mail.senders import RateLimit
 from app.mail.worker import claim_batch, message_id_domain, release, retry_delay, run_worker
 
-from .conftest import free_port, queue_mail, queue_many, running_sink
+from .conftest import CEILING, free_port, queue_mail, queue_many, running_sink
 
 INVITATION_ICS = (
     b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Netwerkbrug//test//NL\r\nEND:VCALENDAR\r\n"
@@ -338,3 +342,51 @@ def test_the_worker_logs_in_with_the_configured_account(app, monkeypatch, passwo
     assert row.status is status
     assert (row.last_error is None) if error is None else (error in row.last_error)
     assert len(sink.handler.received) == (1 if status is OutboxStatus.sent else 0)
+
+
+def test_several_connections_send_at_once_and_each_message_goes_once(
+    app, smtp_config, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAIL_CONNECTIONS", 3)
+    sink = smtp_config.handler
+    sink.hold_until_connections = 3  # every DATA waits until three connections send at once
+    ids = queue_many(30)
+
+    assert run_worker(once=True) == 30
+
+    assert sink.connections == 3
+    assert Counter(sink.message_ids()) == Counter(expected_message_id(i) for i in ids)
+    assert all(outbox_row(i).status is OutboxStatus.sent for i in ids)
+
+
+def test_the_rate_limit_holds_over_all_connections(app, smtp_config, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_CONNECTIONS", 3)
+    monkeypatch.setitem(app.config, "MAIL_RATE_LIMIT", 20)
+    queue_many(11)
+    started = time.monotonic()
+
+    assert run_worker(once=True) == 11
+
+    # 11 messages at 20 a second: the last starts 0.5 s after the first, at the earliest
+    # (a busy machine only makes it later)
+    assert time.monotonic() - started >= 10 / 20
+
+
+def test_rate_limit_spaces_the_starts_of_all_threads():
+    limit = RateLimit(50)
+    starts: list[float] = []
+    began = time.monotonic()
+
+    def start() -> None:
+        limit.wait()
+        starts.append(time.monotonic())
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(CEILING)
+
+    assert len(starts) == 6
+    assert max(starts) - began >= 5 / 50
+    assert RateLimit(0).interval == 0  # 0: no limit
