@@ -113,6 +113,13 @@ def per_change(name: str, compute: Callable[[], object]) -> object:
     return value
 
 
+def generation() -> int:
+    """The number every committed write raises: a value computed while it stood still is
+    current for as long as it does not move (with the in-process cache, as far as writes
+    by this process go)."""
+    return cache.get(GENERATION) or 0
+
+
 def invalidate() -> None:
     """Every kept page is stale from now on."""
     if cache.get(GENERATION) is None:
