@@ -85,26 +85,38 @@ def _remembering() -> bool:
     return cache_type not in IN_PROCESS_CACHES or (config.get("WEB_CONCURRENCY") or 1) <= 1
 
 
-def remembered_key(*parts: Any) -> str | None:
-    """The cache key of one feed's validators under the current generation: `parts` name
-    everything the feed depends on that a request shows (the token or group slug, the
-    language, the window). Read before any query, so what is stored under it was computed
-    after the generation was read. None when validators are not remembered."""
+@dataclass(frozen=True)
+class Recalled:
+    """What the cache holds for one feed URL: where to keep its validators, the generation
+    read before any query, and the validators kept under that generation (or None)."""
+
+    key: str
+    generation: int
+    check: Validators | None
+
+
+def recall(*parts: Any) -> Recalled | None:
+    """The validators remembered for the feed that `parts` name (everything a request
+    shows it depends on: the token or group slug, the language, the window), if they were
+    computed under the current generation; one cache read, no query. Called before any
+    query, so what is kept under the generation it reads was computed after reading it.
+    None when validators are not remembered here."""
     if not _remembering():
         return None
-    wanted = "|".join(str(p) for p in (FEED_FORMAT, page_cache.generation(), *parts))
-    return REMEMBERED + hashlib.sha256(wanted.encode()).hexdigest()
+    wanted = "|".join(str(p) for p in (FEED_FORMAT, *parts))
+    key = REMEMBERED + hashlib.sha256(wanted.encode()).hexdigest()
+    generation, (kept,) = page_cache.with_generation(key)
+    current = kept is not None and kept[0] == generation
+    return Recalled(key, generation, Validators(*kept[1:]) if current else None)
 
 
-def remembered(key: str | None) -> Validators | None:
-    kept = cache.get(key) if key else None
-    return Validators(*kept) if kept else None
-
-
-def remember(key: str | None, check: Validators) -> None:
-    if key:
+def remember(recalled: Recalled | None, check: Validators) -> None:
+    """Keep `check` under the generation read before it was computed: a write since then
+    has moved the generation, so these are never taken for current after it."""
+    if recalled is not None:
         timeout = current_app.config.get("PAGE_CACHE_SECONDS", 300)
-        cache.set(key, (check.etag, check.last_modified), timeout=timeout)
+        value = (recalled.generation, check.etag, check.last_modified)
+        cache.set(recalled.key, value, timeout=timeout)
 
 
 def _kept() -> dict:

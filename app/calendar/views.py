@@ -52,10 +52,10 @@ def _with_validators(response: Response, check: "feeds.Validators") -> Response:
     return response
 
 
-def _remembered_304(key: str | None) -> Response | None:
+def _remembered_304(recalled: "feeds.Recalled | None") -> Response | None:
     """304 from the validators remembered for this URL under the current generation, when
     the client's copy matches them: no query at all."""
-    check = feeds.remembered(key)
+    check = recalled.check if recalled is not None else None
     if not _is_current(check):
         return None
     return _with_validators(Response(status=304), check)
@@ -81,8 +81,8 @@ def group_feed(slug: str):
     `?history=all` gives every meeting, not only those from a year back onward."""
     lang = str(get_locale() or "nl")
     since = feeds.window_start(request.args.get("history"))
-    key = feeds.remembered_key("group", slug, lang, since)
-    answer = _remembered_304(key)
+    recalled = feeds.recall("group", slug, lang, since)
+    answer = _remembered_304(recalled)
     if answer is not None:
         return answer
     group = db.one_or_404(sa.select(WorkingGroup).where(WorkingGroup.slug == slug))
@@ -90,7 +90,7 @@ def group_feed(slug: str):
         abort(404)
     name = f"Netwerkbrug – {group.name}"
     check = feeds.group_validators(group, name=name, lang=lang, since=since)
-    feeds.remember(key, check)
+    feeds.remember(recalled, check)
     return _feed_response(
         check,
         lambda: feeds.feed_body([Meeting.group_id == group.id], name=name, lang=lang, since=since),
@@ -105,8 +105,8 @@ def personal_feed(token: str):
     remembered validators are the token's: a renewed token, a deactivated account or a
     changed language is a write, after which the token is looked up again."""
     since = feeds.window_start(request.args.get("history"))
-    key = feeds.remembered_key("person", token, since)
-    answer = _remembered_304(key)
+    recalled = feeds.recall("person", token, since)
+    answer = _remembered_304(recalled)
     if answer is not None:
         return answer
     feed = db.one_or_404(
@@ -137,7 +137,7 @@ def personal_feed(token: str):
         )
 
     check = feeds.personal_validators(user, lang=lang, since=since)
-    feeds.remember(key, check)
+    feeds.remember(recalled, check)
     return _feed_response(check, build, "netwerkbrug.ics")
 
 

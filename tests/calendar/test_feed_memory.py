@@ -3,14 +3,17 @@ cache's generation: 304 without a single query while nothing was written, and ne
 stale 304 or someone else's feed once something was (a renewed token, a deactivated
 account, a new invitation, another person, another language)."""
 
+import socket
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
 
+from app import create_app
 from app.auth import services as auth_services
 from app.calendar import feeds
-from app.extensions import db
+from app.extensions import cache, db
 from app.meetings import services
 from app.meetings.models import Invitation
 from tests.core.test_query_counts import count_queries
@@ -218,7 +221,7 @@ def test_validators_are_remembered_only_where_the_cache_sees_every_web_write(
     processes, one would answer a stale 304 after another renewed a token."""
     for name, value in settings.items():
         monkeypatch.setitem(app.config, name, value)
-    assert (feeds.remembered_key("group", "x") is not None) is remembers
+    assert (feeds.recall("group", "x") is not None) is remembers
 
 
 def test_several_web_processes_with_in_process_caches_ask_the_database(app, client, monkeypatch):
@@ -230,3 +233,44 @@ def test_several_web_processes_with_in_process_caches_ask_the_database(app, clie
     again, statements = _get(client, "/calendar/groups/several.ics", etag=etag)
     assert again.status_code == 304
     assert statements  # the aggregates, still no feed built
+
+
+def test_with_redis_a_token_renewed_in_one_process_is_no_304_in_another(database_uri):
+    """Two app instances stand for two web processes sharing Redis (WEB_CONCURRENCY=2)."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "CACHE_KEY_PREFIX": f"nwb-test-feeds-{uuid.uuid4().hex}:",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "WEB_CONCURRENCY": 2,
+    }
+    writer, reader = create_app(config), create_app(config)
+    try:
+        client = reader.test_client()
+        with writer.app_context():
+            person = make_user()
+            path = f"/calendar/feed/{services.regenerate_feed_token(person).token}.ics"
+            db.session.commit()
+        with reader.app_context():
+            etag = client.get(path).headers["ETag"]
+            with count_queries() as statements:
+                assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+            assert statements == []
+        with writer.app_context():
+            services.regenerate_feed_token(db.session.merge(person))
+            db.session.commit()
+        with reader.app_context():
+            assert client.get(path, headers={"If-None-Match": etag}).status_code == 404
+    finally:
+        for instance in (writer, reader):
+            with instance.app_context():
+                cache.clear()
+                db.session.remove()
+                db.engine.dispose()
