@@ -14,7 +14,7 @@ Besides /healthz (which asks the database `SELECT 1`) it times "floor": a route 
 app that answers an empty 304 and does nothing else, the least any request through this
 app can cost. A 304 cannot be cheaper than that, which bounds "304 vs full feed".
 Run: `.venv/bin/python bench/feed.py [--n 1000] [--requests 200] [--database-url URL]
-[--http-requests 400] [--threads 4] [--no-http]`."""
+[--http-requests 400] [--threads 4] [--http-cache redis|worker] [--no-http]`."""
 
 import contextlib
 import hashlib
@@ -159,11 +159,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def shared_cache() -> Iterator[dict]:
+def shared_cache(wanted: str) -> Iterator[dict]:
     """Settings for a cache all gunicorn workers share: a throw-away redis-server on a free
-    loopback port (nothing saved), or {} when there is none."""
+    loopback port (nothing saved), or {} (each worker its own cache) when `wanted` is
+    "worker" or there is no redis-server."""
     server_binary = shutil.which("redis-server")
-    if server_binary is None:
+    if server_binary is None or wanted != "redis":
         yield {}
         return
     port = _free_port()
@@ -217,11 +218,11 @@ def over_http_rate(port: int, path: str, headers: dict, status: int, total: int,
     return len(done) / (time.perf_counter() - start)
 
 
-def over_http(url: str, total: int, threads: int, workers: int = 2) -> tuple[dict, str]:
+def over_http(url: str, total: int, threads: int, cache: str, workers: int = 2) -> tuple[dict, str]:
     from http_pages import gunicorn
 
     bench_dir = Path(__file__).resolve().parent
-    with shared_cache() as cache_settings:
+    with shared_cache(cache) as cache_settings:
         env = {
             **os.environ,
             **cache_settings,
@@ -230,7 +231,9 @@ def over_http(url: str, total: int, threads: int, workers: int = 2) -> tuple[dic
             "WEB_CONCURRENCY": str(workers),
             "PYTHONPATH": os.pathsep.join([str(bench_dir), os.environ.get("PYTHONPATH", "")]),
         }
-        if not cache_settings:  # each worker its own cache: as if each were the only one
+        if not cache_settings:
+            # each worker its own cache, as if each were the only web process (which is
+            # what the app requires of an in-process cache; nothing writes meanwhile)
             env["WEB_CONCURRENCY"] = "1"
         with gunicorn(workers, env, start_seconds=120, app="feed:http_app()") as port:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -287,6 +290,12 @@ def main() -> None:
     parser.add_argument("--http-requests", type=int, default=None, help="per case over HTTP")
     parser.add_argument("--threads", type=int, default=4, help="HTTP client threads")
     parser.add_argument("--no-http", action="store_true", help="only the in-process figures")
+    parser.add_argument(
+        "--http-cache",
+        choices=["redis", "worker"],
+        default="redis",
+        help="over HTTP: a shared Redis (started here) or each worker's own cache",
+    )
     args = parser.parse_args()
     n, requests = args.n, args.requests
 
@@ -300,7 +309,7 @@ def main() -> None:
         remote = None
         if not args.no_http:
             total = args.http_requests or 2 * requests
-            remote = over_http(url, total, args.threads)
+            remote = over_http(url, total, args.threads, args.http_cache)
         with app.app_context():
             db.drop_all()
             db.engine.dispose()
