@@ -45,12 +45,15 @@ def wait_until_up(port: int, deadline: float) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int, env: dict, start_seconds: float = 30) -> Iterator[int]:
-    """`wsgi:app` under gunicorn on a free loopback port, answering once this yields."""
+def gunicorn(
+    workers: int, env: dict, start_seconds: float = 30, app: str = "wsgi:app"
+) -> Iterator[int]:
+    """`app` (default `wsgi:app`) under gunicorn on a free loopback port, answering once
+    this yields."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
-        + ["--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        + ["--bind", f"127.0.0.1:{port}", app],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -37,18 +37,14 @@ def calendar_response(body: bytes, last_modified: datetime | None, filename: str
     return response.make_conditional(request)
 
 
-def _feed_response(
-    check: "feeds.Validators", build: Callable[[], bytes], filename: str
-) -> Response:
-    """304 from the validators alone when the client's copy is current; else the body."""
-    if not is_resource_modified(
+def _is_current(check: "feeds.Validators | None") -> bool:
+    """Whether the client's copy (If-None-Match / If-Modified-Since) matches `check`."""
+    return check is not None and not is_resource_modified(
         request.environ, etag=check.etag, last_modified=check.last_modified
-    ):
-        response = Response(status=304)
-    else:
-        response = Response(build(), mimetype="text/calendar")
-        response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    )
+
+
+def _with_validators(response: Response, check: "feeds.Validators") -> Response:
     response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
     response.set_etag(check.etag)
     if check.last_modified is not None:
@@ -56,18 +52,45 @@ def _feed_response(
     return response
 
 
+def _remembered_304(recalled: "feeds.Recalled | None") -> Response | None:
+    """304 from the validators remembered for this URL under the current generation, when
+    the client's copy matches them: no query at all."""
+    check = recalled.check if recalled is not None else None
+    if not _is_current(check):
+        return None
+    return _with_validators(Response(status=304), check)
+
+
+def _feed_response(
+    check: "feeds.Validators", build: Callable[[], bytes], filename: str
+) -> Response:
+    """304 from the validators alone when the client's copy is current; else the body."""
+    if _is_current(check):
+        response = Response(status=304)
+    else:
+        response = Response(build(), mimetype="text/calendar")
+        response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return _with_validators(response, check)
+
+
 @bp.get("/groups/<slug>.ics")
 @public
 def group_feed(slug: str):
     """Only public groups have a public feed; a private group's answers 404.
     `?history=all` gives every meeting, not only those from a year back onward."""
+    lang = str(get_locale() or "nl")
+    since = feeds.window_start(request.args.get("history"))
+    recalled = feeds.recall("group", slug, lang, since)
+    answer = _remembered_304(recalled)
+    if answer is not None:
+        return answer
     group = db.one_or_404(sa.select(WorkingGroup).where(WorkingGroup.slug == slug))
     if not group.is_public:
         abort(404)
-    lang = str(get_locale() or "nl")
     name = f"Netwerkbrug – {group.name}"
-    since = feeds.window_start(request.args.get("history"))
     check = feeds.group_validators(group, name=name, lang=lang, since=since)
+    feeds.remember(recalled, check)
     return _feed_response(
         check,
         lambda: feeds.feed_body([Meeting.group_id == group.id], name=name, lang=lang, since=since),
@@ -78,7 +101,14 @@ def group_feed(slug: str):
 @bp.get("/feed/<token>.ics")
 @public
 def personal_feed(token: str):
-    """A person's meetings and confirmed visit places (`?history=all` as above)."""
+    """A person's meetings and confirmed visit places (`?history=all` as above). The
+    remembered validators are the token's: a renewed token, a deactivated account or a
+    changed language is a write, after which the token is looked up again."""
+    since = feeds.window_start(request.args.get("history"))
+    recalled = feeds.recall("person", token, since)
+    answer = _remembered_304(recalled)
+    if answer is not None:
+        return answer
     feed = db.one_or_404(
         sa.select(CalendarFeed)
         .where(CalendarFeed.token == token)
@@ -88,7 +118,6 @@ def personal_feed(token: str):
     if not user.is_active:
         abort(404)
     lang = user.locale
-    since = feeds.window_start(request.args.get("history"))
 
     def build() -> bytes:
         visits = b"".join(
@@ -108,6 +137,7 @@ def personal_feed(token: str):
         )
 
     check = feeds.personal_validators(user, lang=lang, since=since)
+    feeds.remember(recalled, check)
     return _feed_response(check, build, "netwerkbrug.ics")
 
 

@@ -1,5 +1,6 @@
 """Feeds and invitation files as other calendar programs read them: parsed back by
-icalendar and by vobject (an independent parser), across the daylight-saving changes."""
+icalendar, by vobject and by ical.js (independent parsers), across the daylight-saving
+changes. test_three_parsers.py compares everything a calendar program shows."""
 
 from datetime import UTC, datetime
 
@@ -9,6 +10,8 @@ import vobject
 from app.calendar.ical import feed_bytes, invitation_bytes
 from app.meetings.models import MeetingStatus
 from tests.factories import make_meeting, make_user
+
+from .independent import parse_with_icaljs
 
 # Local 10:00 on the last Sunday of March (summer time, UTC+2) and of October (winter, UTC+1).
 SUMMER = datetime(2030, 3, 31, 8, 0, tzinfo=UTC)
@@ -24,7 +27,7 @@ def _feed(meetings):
     return feed_bytes(meetings, name="Netwerkbrug", lang="nl", url_for=_url)
 
 
-def test_dst_edges_survive_both_parsers():
+def test_dst_edges_survive_all_three_parsers():
     meetings = [make_meeting(start=s) for s in (SUMMER, WINTER, JULY)]
     body = _feed(meetings)
     expected = {m.uid: m.start_at for m in meetings}
@@ -40,6 +43,12 @@ def test_dst_edges_survive_both_parsers():
     assert by_vobject == expected
     # Local wall-clock times are 10:00 on both sides of each change.
     assert {e.dtstart.value.hour for e in cal.vevent_list} == {10}
+
+    by_icaljs = {
+        e["uid"]: datetime.fromisoformat(e["start"]["utc"])
+        for e in parse_with_icaljs(body)["events"]
+    }
+    assert by_icaljs == expected
 
 
 def test_feed_has_timezone_refresh_hints_crlf_and_folding():

@@ -1,0 +1,50 @@
+"""ical.js (npm; the parser Thunderbird uses), a reader of our .ics bytes that shares no
+code with icalendar or vobject: installed into tests/calendar/node on first use, the way
+tests/mail/independent.py installs mailparser. Without node and npm the test is skipped,
+except in CI (CI=true), where that is a failure."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+NODE_DIR = Path(__file__).resolve().parent / "node"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _node_ready() -> str:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        message = "node and npm are needed for ical.js, the independent calendar parser"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    if not (NODE_DIR / "node_modules" / "ical.js").is_dir():
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--silent"],
+            cwd=NODE_DIR,
+            check=True,
+            timeout=300,
+        )
+    return node
+
+
+def parse_with_icaljs(raw: bytes) -> dict:
+    """What ical.js takes from the stream: `method`, `name` (X-WR-CALNAME),
+    `refreshInterval`, `timezones` ([{tzid, parts: [{kind, offsetTo, rrule, rdates}]}]) and
+    `events` ([{uid, summary, description, location, sequence, status, url,
+    start/end: {utc, local, tzid}}]). Node runs with TZ=UTC, so a TZID it could not resolve
+    from the stream's own VTIMEZONE shows as a shifted UTC time."""
+    node = _node_ready()
+    done = subprocess.run(
+        [node, str(NODE_DIR / "parse_ics.mjs")],
+        input=raw,
+        capture_output=True,
+        check=True,
+        timeout=60,
+        env={**os.environ, "TZ": "UTC"},
+    )
+    return json.loads(done.stdout)
