@@ -68,6 +68,9 @@ def from_environment(instance_path: str) -> dict:
         "CACHE_TYPE": env("CACHE_TYPE") or "SimpleCache",
         "CACHE_REDIS_URL": env("CACHE_REDIS_URL") or None,
         "PAGE_CACHE_SECONDS": int(env("PAGE_CACHE_SECONDS") or 300),
+        # A feed poll whose validators match those remembered under the cache's generation
+        # gets its 304 without a query (only where the cache sees every web write).
+        "FEED_REMEMBER_VALIDATORS": _bool("FEED_REMEMBER_VALIDATORS", default=True),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE"),
         # Staff (the project manager and group moderators) must use a second factor.
