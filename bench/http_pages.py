@@ -7,10 +7,13 @@ share of /healthz and the gunicorn workers' CPU time per request (from /proc, so
 
 Anonymous pages come from the page cache. The signed-in pages (the project manager, signed in
 through the login form) are the directory, a working group, the meetings, the newsletter's
-subscriber list and the home page "for me". `--scale 10` adds nine times the demo data's
-size in bulk inserts: 5,000 organisations, 2,000 meetings (1,000 of them in the Xenia group,
-the project manager invited to those), 20,000 subscribers and 100 more Xenia members.
-Run: `.venv/bin/python bench/http_pages.py [--n 400] [--threads 4] [--scale 10] [--database-url URL]`."""
+subscriber list and the home page "for me". `--scale 10` adds, in bulk inserts, 5,000
+organisations, 2,000 meetings (1,000 of them in the Xenia group, the project manager invited
+to those), 20,000 subscribers and 110 Xenia members to the demo data: the 10× data of
+issue 19 (5,030 organisations, 2,014 meetings, 20,030 subscribers).
+`--cold` turns every cache off (Flask-Caching's NullCache), so each request costs what the
+first one after a change costs.
+Run: `.venv/bin/python bench/http_pages.py [--n 400] [--threads 4] [--scale 10] [--cold] [--database-url URL]`."""
 
 import contextlib
 import http.client
@@ -178,8 +181,9 @@ def sign_in(port: int, email: str, password: str) -> str:
 
 
 def load_scale(url: str, scale: int) -> None:
-    """(scale - 1) × the demo's size more, by bulk inserts (no ORM events, so the search
-    index does not follow; no page measured here reads it)."""
+    """`scale` × (500 organisations, 200 meetings, 2,000 subscribers, 11 members) more, by
+    bulk inserts (no ORM events, so the search index does not follow; no page measured here
+    reads it)."""
     os.environ.update({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     import sqlalchemy as sa
 
@@ -191,7 +195,7 @@ def load_scale(url: str, scale: int) -> None:
     from app.newsletter.models import ConsentSource, Subscriber, SubscriberStatus
     from app.partners.models import Country, Organisation, OrganisationKind, search_key
 
-    extra = scale - 1
+    extra = scale
     app = create_app()
     with app.app_context():
         now = datetime.now(UTC)
@@ -295,18 +299,26 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
-        "--scale", type=int, default=1, help="times the demo data (10: 5,030 organisations …)"
+        "--scale",
+        type=int,
+        default=0,
+        help="adds scale × 500 organisations, 200 meetings, 2,000 subscribers (10: issue 19's data)",
+    )
+    parser.add_argument(
+        "--cold", action="store_true", help="no cache at all: every page rendered afresh"
     )
     args = parser.parse_args()
 
     with database(args.database_url) as url:
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
+        if args.cold:
+            env["CACHE_TYPE"] = "NullCache"
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         subprocess.run(
             [*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
         )
         subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-        if args.scale > 1:
+        if args.scale > 0:
             load_scale(url, args.scale)
         with serve(args.workers, env, start_seconds=120) as (port, master):
             cookie = sign_in(port, *MANAGER)
@@ -334,7 +346,8 @@ def main() -> None:
     print(
         f"gunicorn {args.workers} workers, {args.threads} client threads, "
         f"{args.n} requests per page in {ROUNDS} rounds (best round), {kind(url)}, "
-        f"data ×{args.scale}"
+        f"demo data + {args.scale} × (500 organisations, 200 meetings, 2,000 subscribers), "
+        f"{'no cache (--cold)' if args.cold else 'caches on'}"
     )
     print(
         f"{'page':<30} {'who':<10} {'req/s':>8} {'median ms':>10} {'p95 ms':>8} "
