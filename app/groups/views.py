@@ -147,6 +147,7 @@ def _member_list(group: WorkingGroup) -> tuple[str, int]:
         sections=services.members_by_country(memberships),
         former=services.former_members(memberships),
         leaders=services.leaders(memberships),
+        role_titles={role: str(role.title) for role in Role},
     )
     return html, sum(1 for m in memberships if m.is_active)
 

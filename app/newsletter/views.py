@@ -42,7 +42,14 @@ from .forms import (
     SubscribeForm,
 )
 from .inbound import reenable_subscriber as reenable
-from .models import LANGUAGES, Edition, EditionStatus, Subscriber, SubscriberStatus
+from .models import (
+    LANGUAGES,
+    ConsentSource,
+    Edition,
+    EditionStatus,
+    Subscriber,
+    SubscriberStatus,
+)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SUBSCRIBERS_PER_PAGE = 50
@@ -295,6 +302,9 @@ def _subscriber_list() -> str:
         filters=filters,
         counts=counts,
         statuses=list(SubscriberStatus),
+        # translated once, not once per row
+        status_titles={status.name: str(status.title) for status in SubscriberStatus},
+        source_titles={source.name: str(source.title) for source in ConsentSource},
         csrf=CSRF_PLACEHOLDER,
     )
 
