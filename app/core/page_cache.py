@@ -26,7 +26,7 @@ from flask import (
     request,
     session,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -134,7 +134,8 @@ CSRF_PLACEHOLDER = "csrf-token-of-the-viewer-3c1f9e"
 
 def shared_fragment(name: str, key: tuple, render: Callable[[], object]) -> object:
     """What `render()` returns (HTML, or a tuple of plain values), kept until the next
-    committed change, for every viewer who asks with the same `key` in the same language.
+    committed change, for every viewer who asks with the same `key` in the same language
+    (and time zone).
 
     `key` must hold everything the part depends on besides the language and the data:
     the viewer's role where it changes the part, the URL for a list's filters and page,
@@ -144,7 +145,7 @@ def shared_fragment(name: str, key: tuple, render: Callable[[], object]) -> obje
     if not current_app.config.get("PAGE_CACHE", True):
         return render()
     generation = cache.get(GENERATION) or 0
-    wanted = f"{generation}|{get_locale()}|{name}|{key!r}"
+    wanted = f"{generation}|{get_locale()}|{get_timezone()}|{name}|{key!r}"
     cache_key = "fragment:" + hashlib.sha256(wanted.encode()).hexdigest()
     kept = cache.get(cache_key)
     if kept is not None:
