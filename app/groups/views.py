@@ -152,27 +152,36 @@ def _member_list(group: WorkingGroup) -> tuple[str, int]:
     return html, sum(1 for m in memberships if m.is_active)
 
 
+def _overview(group: WorkingGroup) -> tuple[str, str]:
+    """The group's purpose and facts, and its phase timeline (HTML)."""
+    document_count = db.session.scalar(
+        sa.select(sa.func.count()).where(GroupDocument.group_id == group.id)
+    )
+    return (
+        render_template("groups/_purpose.html", group=group, document_count=document_count),
+        render_template("groups/_timeline.html", steps=services.timeline(group)),
+    )
+
+
 def _render_group(group: WorkingGroup, phase_form: NextPhaseForm | None = None, status=200):
+    # The parts that are the same for everyone who sees them are kept until the next change.
+    purpose, timeline = shared_fragment("groups:overview", (group.id,), lambda: _overview(group))
     members, member_count = None, 0
     if group.can_see_members(current_user):
-        # the same for everyone who may see it: kept until the next change
         html, member_count = shared_fragment(
             "groups:members", (group.id,), lambda: _member_list(group)
         )
         members = kept_html(html)
     can_move = group.can_move_phase(current_user)
-    document_count = db.session.scalar(
-        sa.select(sa.func.count()).where(GroupDocument.group_id == group.id)
-    )
     return render_template(
         "groups/show.html",
         group=group,
-        steps=services.timeline(group),
+        purpose=kept_html(purpose),
+        timeline=kept_html(timeline),
         members=members,
         member_count=member_count,
         can_manage=group.can_manage(current_user),
         phase_form=(phase_form or NextPhaseForm()) if can_move and not group.is_closed else None,
-        document_count=document_count,
     ), status
 
 
