@@ -7,13 +7,15 @@ default, Redis with `CACHE_TYPE=RedisCache` and `CACHE_REDIS_URL`).
   cookie, holds a CSRF token (a form tied to one visitor's session) or did not answer 200
   is not kept.
 - Every committed write to the database raises a generation number that is part of the
-  key, so a change shows at once; `PAGE_CACHE_SECONDS` bounds a page's life anyway.
+  key, so a change shows at once; `PAGE_CACHE_SECONDS` bounds a page's life anyway. Writes
+  to tables that no page shows (`UNSHOWN_TABLES`: a browser's "last seen") do not count.
 
 Signed-in pages keep parts instead (`shared_fragment`): the same generation and language
 are in the key, and the caller adds whatever else the part depends on (the viewer's role,
 the URL, or the viewer's id for a part that is theirs alone)."""
 
 import hashlib
+import re
 from collections.abc import Callable
 
 from flask import (
@@ -93,8 +95,19 @@ def _keep(response: Response) -> Response:
 
 def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
     words = statement[:40].split(None, 1)
-    if words and words[0].upper() in WRITES:
+    if words and words[0].upper() in WRITES and not _writes_only_unshown(statement):
         conn.info["page_cache_wrote"] = True
+
+
+# Tables that no kept page or part shows: a write to them alone keeps every page. A signed-in
+# browser's "last seen" is written every few minutes and would otherwise drop them all.
+UNSHOWN_TABLES = frozenset({"signed_in_devices"})
+_WRITTEN_TABLE = re.compile(r'\s*(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+
+
+def _writes_only_unshown(statement: str) -> bool:
+    written = _WRITTEN_TABLE.match(statement)
+    return written is not None and written.group(1).lower() in UNSHOWN_TABLES
 
 
 def _write_flags(conn) -> dict:

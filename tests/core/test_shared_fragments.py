@@ -171,3 +171,21 @@ def test_page_queries_do_not_grow_with_the_data(admin, admin_client, path):
     few = _queries(admin_client, path)
     add(40)
     assert _queries(admin_client, path) == few
+
+
+def test_a_browser_seen_again_keeps_every_kept_page(admin_client):
+    """The "last seen" of a signed-in browser is written every few minutes; no kept page
+    shows it, so it drops none of them. Any other write does."""
+    from app.auth.models import SignedInDevice
+    from app.core.database import utcnow
+    from app.core.page_cache import GENERATION
+    from app.extensions import cache
+
+    _page(admin_client, "/partners/")
+    generation = cache.get(GENERATION)
+    db.session.execute(sa.update(SignedInDevice).values(last_seen_at=utcnow()))
+    db.session.commit()
+    assert cache.get(GENERATION) == generation
+    make_organisation(name="Stadt Gronau")
+    db.session.commit()
+    assert cache.get(GENERATION) != generation
