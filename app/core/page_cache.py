@@ -205,6 +205,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("CACHE_TYPE", "SimpleCache")
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 300)
     cache.init_app(app)
+    if app.config["CACHE_TYPE"] == "SimpleCache" and app.config.get("WEB_CONCURRENCY", 1) > 1:
+        app.logger.warning(
+            "CACHE_TYPE=SimpleCache with WEB_CONCURRENCY > 1: each web process keeps its own "
+            "pages, so a change made through one shows in the others only after "
+            "PAGE_CACHE_SECONDS. Set CACHE_TYPE=RedisCache and CACHE_REDIS_URL."
+        )
     app.jinja_env.globals["shared_include"] = shared_include
     app.before_request(_serve_kept)
     app.after_request(_keep)

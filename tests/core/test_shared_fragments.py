@@ -3,13 +3,13 @@ language and per whatever else they depend on, gone after any change, never one 
 or one language's part for another, and each viewer's own CSRF token in a kept form."""
 
 import re
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from tests.conftest import TEST_PASSWORD, login
+from tests.core.test_query_counts import count_queries
 from tests.factories import (
     make_group,
     make_meeting,
@@ -18,20 +18,6 @@ from tests.factories import (
     make_subscriber,
     make_user,
 )
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _page(client, path: str, lang: str = "en") -> str:
