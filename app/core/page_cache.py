@@ -7,14 +7,31 @@ default, Redis with `CACHE_TYPE=RedisCache` and `CACHE_REDIS_URL`).
   cookie, holds a CSRF token (a form tied to one visitor's session) or did not answer 200
   is not kept.
 - Every committed write to the database raises a generation number that is part of the
-  key, so a change shows at once; `PAGE_CACHE_SECONDS` bounds a page's life anyway."""
+  key, so a change shows at once; `PAGE_CACHE_SECONDS` bounds a page's life anyway. Writes
+  to tables that no page shows (`UNSHOWN_TABLES`: a browser's "last seen") do not count.
+
+Signed-in pages keep parts instead (`shared_fragment`): the same generation and language
+are in the key, and the caller adds whatever else the part depends on (the viewer's role,
+the URL, or the viewer's id for a part that is theirs alone)."""
 
 import hashlib
+import re
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app, g, has_app_context, request, session
-from flask_babel import get_locale
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    render_template,
+    request,
+    session,
+)
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -78,8 +95,19 @@ def _keep(response: Response) -> Response:
 
 def _note_write(conn, cursor, statement, parameters, context, executemany) -> None:
     words = statement[:40].split(None, 1)
-    if words and words[0].upper() in WRITES:
+    if words and words[0].upper() in WRITES and not _writes_only_unshown(statement):
         conn.info["page_cache_wrote"] = True
+
+
+# Tables that no kept page or part shows: a write to them alone keeps every page. A signed-in
+# browser's "last seen" is written every few minutes and would otherwise drop them all.
+UNSHOWN_TABLES = frozenset({"signed_in_devices"})
+_WRITTEN_TABLE = re.compile(r'\s*(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+
+
+def _writes_only_unshown(statement: str) -> bool:
+    written = _WRITTEN_TABLE.match(statement)
+    return written is not None and written.group(1).lower() in UNSHOWN_TABLES
 
 
 def _write_flags(conn) -> dict:
@@ -122,6 +150,58 @@ def with_generation(*keys: str) -> tuple[int, list]:
     return generation or 0, values
 
 
+# Stands for the viewer's CSRF token in a kept part; `kept_html` puts the token in.
+CSRF_PLACEHOLDER = "csrf-token-of-the-viewer-3c1f9e"
+
+
+def shared_fragment(name: str, key: tuple, render: Callable[[], object]) -> object:
+    """What `render()` returns (HTML, or a tuple of plain values), kept until the next
+    committed change, for every viewer who asks with the same `key` in the same language
+    (and time zone).
+
+    `key` must hold everything the part depends on besides the language and the data:
+    the viewer's role where it changes the part, the URL for a list's filters and page,
+    the viewer's id for what is theirs alone. A part that asked for the CSRF token while
+    rendering (a form tied to one session) is not kept: render such forms with
+    `CSRF_PLACEHOLDER` as the token; `kept_html` puts the viewer's own in."""
+    if not current_app.config.get("PAGE_CACHE", True):
+        return render()
+    generation = cache.get(GENERATION) or 0
+    wanted = f"{generation}|{get_locale()}|{get_timezone()}|{name}|{key!r}"
+    cache_key = "fragment:" + hashlib.sha256(wanted.encode()).hexdigest()
+    kept = cache.get(cache_key)
+    if kept is not None:
+        return kept
+    field_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = g.pop(field_name, None)
+    try:
+        value = render()
+        personal = field_name in g
+    finally:
+        if token is not None:
+            setattr(g, field_name, token)
+    if not personal:
+        cache.set(cache_key, value, timeout=current_app.config.get("PAGE_CACHE_SECONDS", 300))
+    return value
+
+
+def shared_include(template: str, key: tuple, **context) -> Markup:
+    """In a template: `template` rendered with `context`, kept as `shared_fragment` keeps
+    it (`key` names what it depends on besides the language and the data)."""
+
+    return kept_html(
+        shared_fragment(f"include:{template}", key, lambda: render_template(template, **context))
+    )
+
+
+def kept_html(html: str) -> Markup:
+    """A kept part, rendered by our templates (so already escaped), as markup for a page,
+    with the viewer's own CSRF token in place of the placeholder."""
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
+    return Markup(html)  # noqa: S704 - the output of render_template, escaped there
+
+
 def invalidate() -> None:
     """Every kept page is stale from now on."""
     if cache.get(GENERATION) is None:
@@ -134,6 +214,13 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("CACHE_TYPE", "SimpleCache")
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 300)
     cache.init_app(app)
+    if app.config["CACHE_TYPE"] == "SimpleCache" and app.config.get("WEB_CONCURRENCY", 1) > 1:
+        app.logger.warning(
+            "CACHE_TYPE=SimpleCache with WEB_CONCURRENCY > 1: each web process keeps its own "
+            "pages, so a change made through one shows in the others only after "
+            "PAGE_CACHE_SECONDS. Set CACHE_TYPE=RedisCache and CACHE_REDIS_URL."
+        )
+    app.jinja_env.globals["shared_include"] = shared_include
     app.before_request(_serve_kept)
     app.after_request(_keep)
     if not event.contains(Engine, "before_cursor_execute", _note_write):

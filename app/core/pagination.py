@@ -3,6 +3,7 @@ from flask import abort, request
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 
 from ..extensions import db
+from .page_cache import per_change
 
 # Beyond any real list (100 per page × 10 000 pages); larger numbers only overflow offsets.
 MAX_PAGE = 10_000
@@ -61,6 +62,44 @@ def paginate_in_one_query(stmt, *, page: int, per_page: int) -> Pagination:
         select=stmt,
         session=db.session(),
         page=page,
+        per_page=per_page,
+        max_per_page=100,
+        error_out=True,
+        count=True,
+    )
+
+
+class KeptCountPagination(SelectPagination):
+    """A page whose total is counted once per change of the database and shared by every
+    request that names the same `count_key` (the filters, and whose view of the data it
+    is), so turning pages costs only the page's own query. The count selects no columns,
+    so the database does not read the rows' text to count them."""
+
+    def __init__(self, *, count_key: str, **kwargs) -> None:
+        self._count_key = count_key
+        super().__init__(**kwargs)
+
+    def _count(self) -> int:
+        select = self._query_args["select"]
+        session = self._query_args["session"]
+        rows = select.order_by(None).with_only_columns(
+            sa.literal_column("1"), maintain_column_froms=True
+        )
+        return session.execute(sa.select(sa.func.count()).select_from(rows.subquery())).scalar()
+
+    def _query_count(self) -> int:
+        return per_change(f"count:{self._count_key}", self._count)
+
+
+def paginate_with_kept_count(stmt, *, count_key: str, per_page: int, page: int | None = None):
+    """Like `paginate` (`?page=` unless `page` is given, a page past the end is a 404), with
+    the total kept until the next change under `count_key`, which must name everything
+    the total depends on: the filters and, where they differ, the viewer's rights."""
+    return KeptCountPagination(
+        count_key=count_key,
+        select=stmt,
+        session=db.session(),
+        page=page_arg() if page is None else page,
         per_page=per_page,
         max_per_page=100,
         error_out=True,

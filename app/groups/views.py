@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
-from ..core.page_cache import cached_page
+from ..core.page_cache import cached_page, kept_html, shared_fragment
 from ..core.security import admin_required, public
 from ..extensions import db
 from ..partners.models import Organisation
@@ -139,23 +139,49 @@ def my_groups():
     )
 
 
-def _render_group(group: WorkingGroup, phase_form: NextPhaseForm | None = None, status=200):
-    memberships = services.memberships_of(group) if group.can_see_members(current_user) else None
-    can_move = group.can_move_phase(current_user)
+def _member_list(group: WorkingGroup) -> tuple[str, int]:
+    """The member list (HTML) and the number of current members."""
+    memberships = services.memberships_of(group)
+    html = render_template(
+        "groups/_members.html",
+        sections=services.members_by_country(memberships),
+        former=services.former_members(memberships),
+        leaders=services.leaders(memberships),
+        role_titles={role: str(role.title) for role in Role},
+    )
+    return html, sum(1 for m in memberships if m.is_active)
+
+
+def _overview(group: WorkingGroup) -> tuple[str, str]:
+    """The group's purpose and facts, and its phase timeline (HTML)."""
     document_count = db.session.scalar(
         sa.select(sa.func.count()).where(GroupDocument.group_id == group.id)
     )
+    return (
+        render_template("groups/_purpose.html", group=group, document_count=document_count),
+        render_template("groups/_timeline.html", steps=services.timeline(group)),
+    )
+
+
+def _render_group(group: WorkingGroup, phase_form: NextPhaseForm | None = None, status=200):
+    # The parts that are the same for everyone who sees them are kept until the next change.
+    purpose, timeline = shared_fragment("groups:overview", (group.id,), lambda: _overview(group))
+    members, member_count = None, 0
+    if group.can_see_members(current_user):
+        html, member_count = shared_fragment(
+            "groups:members", (group.id,), lambda: _member_list(group)
+        )
+        members = kept_html(html)
+    can_move = group.can_move_phase(current_user)
     return render_template(
         "groups/show.html",
         group=group,
-        steps=services.timeline(group),
-        sections=services.members_by_country(memberships) if memberships is not None else None,
-        former=services.former_members(memberships) if memberships is not None else None,
-        member_count=sum(1 for m in memberships if m.is_active) if memberships else 0,
-        leaders=services.leaders(memberships) if memberships else [],
+        purpose=kept_html(purpose),
+        timeline=kept_html(timeline),
+        members=members,
+        member_count=member_count,
         can_manage=group.can_manage(current_user),
         phase_form=(phase_form or NextPhaseForm()) if can_move and not group.is_closed else None,
-        document_count=document_count,
     ), status
 
 

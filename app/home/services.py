@@ -172,20 +172,34 @@ def for_me(user: User, now: datetime | None = None) -> ForMe:
         ).all()
     )
     coming_until = now + timedelta(days=COMING_DAYS)
-    # One query for both lists: unanswered invitations, and answered ones of the coming month.
-    invitations = db.session.scalars(
-        sa.select(Invitation)
+    # One query for both lists: unanswered invitations, and answered ones of the coming
+    # month; the first LIST_LIMIT of each, so someone invited to a thousand meetings costs
+    # no more than someone invited to forty.
+    unanswered = Invitation.response == Response.needs_action
+    ranked = (
+        sa.select(
+            Invitation.id,
+            sa.func.row_number()
+            .over(partition_by=unanswered, order_by=(Meeting.start_at, Meeting.id))
+            .label("rank"),
+        )
         .join(Meeting, Meeting.id == Invitation.meeting_id)
         .where(
             Invitation.user_id == user.id,
             Meeting.end_at > now,
             Meeting.status != MeetingStatus.cancelled,
             Invitation.response != Response.declined,
-            sa.or_(Invitation.response == Response.needs_action, Meeting.start_at < coming_until),
+            sa.or_(unanswered, Meeting.start_at < coming_until),
         )
+        .subquery()
+    )
+    invitations = db.session.scalars(
+        sa.select(Invitation)
+        .join(ranked, ranked.c.id == Invitation.id)
+        .join(Meeting, Meeting.id == Invitation.meeting_id)
+        .where(ranked.c.rank <= LIST_LIMIT)
         .options(joinedload(Invitation.meeting).joinedload(Meeting.group))
         .order_by(Meeting.start_at, Meeting.id)
-        .limit(5 * LIST_LIMIT)
     ).all()
     overview.invitations = [i for i in invitations if i.response == Response.needs_action][
         :LIST_LIMIT

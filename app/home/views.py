@@ -5,19 +5,30 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from ..core.page_cache import kept_html, shared_fragment
 from ..core.security import admin_required, public
 from ..extensions import db
 from . import bp, services
 from .forms import IntroductionForm
 
 
+def _for_me_lists() -> tuple[str, int, bool]:
+    """The lists of what waits for the person (HTML), how many things wait, and whether a
+    list was cut."""
+    overview = services.for_me(current_user)
+    html = render_template("home/_for_me_lists.html", overview=overview)
+    return html, overview.pending, overview.is_cut
+
+
 def home():
     """The page behind core.index: "For me" when signed in, the front page otherwise."""
     if current_user.is_authenticated:
-        overview = services.for_me(current_user)
-        if not overview.is_cut:
-            g.for_me_count = overview.pending  # the header's count, without asking again
-        return render_template("home/for_me.html", overview=overview)
+        # The person's own lists, kept for them alone (their id is in the key) until the
+        # next change.
+        lists, pending, is_cut = shared_fragment("home:for_me", (current_user.id,), _for_me_lists)
+        if not is_cut:
+            g.for_me_count = pending  # the header's count, without asking again
+        return render_template("home/for_me.html", lists=kept_html(lists), pending=pending)
     return render_template("home/front.html", front=services.front_page())
 
 

@@ -15,7 +15,8 @@ from wtforms import SelectChoice
 from ..auth.models import User
 from ..core.errors import DomainError
 from ..core.i18n import use_recipient_language
-from ..core.pagination import paginate
+from ..core.page_cache import kept_html, shared_fragment
+from ..core.pagination import paginate, paginate_with_kept_count
 from ..core.security import public
 from ..core.urls import external_url
 from ..extensions import db
@@ -71,11 +72,9 @@ def _lang() -> str:
     return str(get_locale() or "nl")
 
 
-@bp.get("/")
-def index():
-    when = request.args.get("when", "upcoming")
-    if when not in ("upcoming", "past"):
-        abort(400)
+def _meeting_list(when: str, kind: str, group_slug: str) -> str:
+    """The filters and a page of the meetings the viewer may see (HTML); aborts with 404 for
+    a group they may not see."""
     stmt = (
         sa.select(Meeting)
         .where(services.visible_meetings_filter(current_user))
@@ -86,12 +85,8 @@ def index():
         stmt = stmt.where(Meeting.end_at > now).order_by(Meeting.start_at, Meeting.id)
     else:
         stmt = stmt.where(Meeting.end_at <= now).order_by(Meeting.start_at.desc(), Meeting.id)
-    kind = request.args.get("kind") or ""
     if kind:
-        if kind not in MeetingKind.__members__:
-            abort(400)
         stmt = stmt.where(Meeting.kind == MeetingKind[kind])
-    group_slug = request.args.get("group") or ""
     groups = db.session.scalars(sa.select(WorkingGroup).order_by(WorkingGroup.name_nl)).all()
     groups = [g for g in groups if g.is_visible_to(current_user)]
     if group_slug:
@@ -99,15 +94,44 @@ def index():
         if chosen is None:
             abort(404)
         stmt = stmt.where(Meeting.group_id == chosen.id)
-    page = paginate(stmt, per_page=20)
+    viewer = "all" if current_user.is_admin else current_user.id
+    page = paginate_with_kept_count(
+        stmt, count_key=f"meetings:{viewer}:{when}:{kind}:{group_slug}", per_page=20
+    )
     return render_template(
-        "meetings/index.html",
+        "meetings/_list.html",
         page=page,
         when=when,
         kind=kind,
         group_slug=group_slug,
         groups=groups,
         kinds=list(MeetingKind),
+    )
+
+
+@bp.get("/")
+def index():
+    when = request.args.get("when", "upcoming")
+    if when not in ("upcoming", "past"):
+        abort(400)
+    kind = request.args.get("kind") or ""
+    if kind and kind not in MeetingKind.__members__:
+        abort(400)
+    group_slug = request.args.get("group") or ""
+    # The project manager sees every meeting, so all project managers share the list;
+    # anyone else sees their own (invitations count), so theirs is kept for them alone.
+    viewer = "all" if current_user.is_admin else current_user.id
+    listing = shared_fragment(
+        "meetings:index",
+        (viewer, request.full_path),
+        lambda: _meeting_list(when, kind, group_slug),
+    )
+    return render_template(
+        "meetings/index.html",
+        listing=kept_html(listing),
+        when=when,
+        kind=kind,
+        group_slug=group_slug,
         can_plan=services.can_plan(current_user),
     )
 
@@ -710,9 +734,7 @@ def download_document(meeting_id: int, document_id: int):
     return document_response(document, private=True)
 
 
-@bp.app_template_global()
-def meetings_for_group(group: WorkingGroup) -> dict:
-    """For the group page: the next meetings and, for signed-in people, open actions."""
+def _group_meetings(group: WorkingGroup, can_manage: bool) -> str:
     upcoming = db.session.scalars(
         sa.select(Meeting)
         .where(Meeting.group_id == group.id, Meeting.end_at > datetime.now(LOCAL_ZONE))
@@ -720,4 +742,19 @@ def meetings_for_group(group: WorkingGroup) -> dict:
         .limit(5)
     ).all()
     actions = services.open_action_items(group) if current_user.is_authenticated else []
-    return {"upcoming": upcoming, "actions": actions}
+    return render_template(
+        "meetings/_group_meetings.html",
+        group=group,
+        can_manage=can_manage,
+        meeting_info={"upcoming": upcoming, "actions": actions},
+    )
+
+
+@bp.app_template_global()
+def group_meetings_section(group: WorkingGroup, can_manage: bool) -> str:
+    """For the group page: the next meetings and, for signed-in people, open actions; the
+    same for everyone signed in (or not) who may or may not plan, so kept until a change."""
+    key = (group.id, current_user.is_authenticated, bool(can_manage))
+    return kept_html(
+        shared_fragment("meetings:group", key, lambda: _group_meetings(group, bool(can_manage)))
+    )

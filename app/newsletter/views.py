@@ -25,7 +25,8 @@ from ..core.dates import format_when
 from ..core.errors import DomainError
 from ..core.i18n import LANGUAGE_NAMES, use_recipient_language
 from ..core.markdown import render_markdown
-from ..core.pagination import paginate
+from ..core.page_cache import CSRF_PLACEHOLDER, kept_html, per_change, shared_fragment
+from ..core.pagination import paginate_with_kept_count
 from ..core.security import admin_required, public
 from ..core.urls import external_url
 from ..extensions import csrf, db, limiter
@@ -41,7 +42,14 @@ from .forms import (
     SubscribeForm,
 )
 from .inbound import reenable_subscriber as reenable
-from .models import LANGUAGES, Edition, EditionStatus, Subscriber, SubscriberStatus
+from .models import (
+    LANGUAGES,
+    ConsentSource,
+    Edition,
+    EditionStatus,
+    Subscriber,
+    SubscriberStatus,
+)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SUBSCRIBERS_PER_PAGE = 50
@@ -272,25 +280,44 @@ def _subscriber_query():
     return stmt, {"q": query, "status": status, "language": language}
 
 
-@bp.get("/admin/subscribers")
-@admin_required
-def subscribers():
-    stmt, filters = _subscriber_query()
-    page = paginate(stmt, per_page=SUBSCRIBERS_PER_PAGE)
-    counts = dict(
+def _status_counts() -> dict[SubscriberStatus, int]:
+    return dict(
         db.session.execute(
             sa.select(Subscriber.status, sa.func.count())
             .where(Subscriber.not_erased())
             .group_by(Subscriber.status)
         ).all()
     )
+
+
+def _subscriber_list() -> str:
+    stmt, filters = _subscriber_query()
+    page = paginate_with_kept_count(
+        stmt, count_key=f"subscribers:{sorted(filters.items())!r}", per_page=SUBSCRIBERS_PER_PAGE
+    )
+    counts = per_change("newsletter:status-counts", _status_counts)
     return render_template(
-        "newsletter/admin/subscribers.html",
+        "newsletter/admin/_subscriber_list.html",
         page=page,
         filters=filters,
         counts=counts,
         statuses=list(SubscriberStatus),
-        action_form=ActionForm(),
+        # translated once, not once per row
+        status_titles={status.name: str(status.title) for status in SubscriberStatus},
+        source_titles={source.name: str(source.title) for source in ConsentSource},
+        csrf=CSRF_PLACEHOLDER,
+    )
+
+
+@bp.get("/admin/subscribers")
+@admin_required
+def subscribers():
+    # Every project manager sees the same list for the same URL: kept until the next change,
+    # with each one's own CSRF token put into its forms.
+    listing = shared_fragment("newsletter:subscribers", (request.full_path,), _subscriber_list)
+    _stmt, filters = _subscriber_query()
+    return render_template(
+        "newsletter/admin/subscribers.html", listing=kept_html(listing), filters=filters
     )
 
 

@@ -270,6 +270,14 @@ class DirectoryFilter:
     def is_filtered(self) -> bool:
         return bool(self.query or self.country or self.kind or self.policy_field or self.city)
 
+    @property
+    def count_key(self) -> str:
+        """Everything the number of matches depends on (not the order)."""
+        field_id = self.policy_field.id if self.policy_field else None
+        return repr(
+            (self.query, self.country, self.kind, field_id, self.city, self.include_inactive)
+        )
+
 
 def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

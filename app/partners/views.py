@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..core.forms import search_args
-from ..core.page_cache import cached_page
-from ..core.pagination import paginate_in_one_query
+from ..core.page_cache import cached_page, kept_html, shared_fragment
+from ..core.pagination import paginate_with_kept_count
 from ..core.security import admin_required, public
 from ..extensions import db
 from . import bp, services
@@ -57,18 +57,36 @@ def _criteria(form: DirectoryForm, policy_fields: list[PolicyField]) -> services
     )
 
 
+def _directory() -> tuple[str, int]:
+    """The search form and a page of results (HTML) and the page's status."""
+    form, policy_fields, valid = _directory_form()
+    if not valid:
+        return render_template("partners/_directory.html", form=form, page=None), 400
+    criteria = _criteria(form, policy_fields)
+    page = paginate_with_kept_count(
+        services.directory_statement(criteria),
+        count_key=f"partners:{criteria.count_key}",
+        page=form.page.data or 1,
+        per_page=PER_PAGE,
+    )
+    html = render_template("partners/_directory.html", form=form, page=page, criteria=criteria)
+    return html, 200
+
+
+def _directory_page(directory: tuple[str, int]):
+    html, status = directory
+    return render_template("partners/index.html", directory=kept_html(html)), status
+
+
 @bp.get("/")
 @public
 @cached_page
 def index():
-    form, policy_fields, valid = _directory_form()
-    if not valid:
-        return render_template("partners/index.html", form=form, page=None, criteria=None), 400
-    criteria = _criteria(form, policy_fields)
-    page = paginate_in_one_query(
-        services.directory_statement(criteria), page=form.page.data or 1, per_page=PER_PAGE
+    # The same for everyone of one role (inactive organisations show to the project manager
+    # only) with the same URL and language; kept until the next change.
+    return _directory_page(
+        shared_fragment("partners:directory", (_is_admin(), request.full_path), _directory)
     )
-    return render_template("partners/index.html", form=form, page=page, criteria=criteria)
 
 
 @bp.get("/export.csv")
@@ -76,7 +94,7 @@ def index():
 def export_csv():
     form, policy_fields, valid = _directory_form()
     if not valid:
-        return render_template("partners/index.html", form=form, page=None, criteria=None), 400
+        return _directory_page(_directory())
     organisations = db.session.scalars(services.directory_statement(_criteria(form, policy_fields)))
     filename = _("partners") + f"-{date.today().isoformat()}.csv"
     return Response(

@@ -201,3 +201,22 @@ def test_a_round_per_institution_waits_for_the_organisation_not_for_each_member(
     assert waiting(w.representatives[1]) == [round_.id]
     assert waiting(w.deputies[1]) == [round_.id]
     assert waiting(w.bystander) == []  # neither representative nor deputy
+
+
+def test_many_unanswered_invitations_leave_room_for_the_coming_meetings():
+    """Both lists come from one query that takes the first LIST_LIMIT of each, so a
+    person with dozens of unanswered invitations still sees the meetings they accepted."""
+    from app.home.services import LIST_LIMIT
+
+    person = make_user()
+    unanswered = [
+        make_meeting(start=SOON + timedelta(hours=i), invitees=[person])
+        for i in range(LIST_LIMIT + 15)
+    ]
+    accepted = make_meeting(start=SOON + timedelta(days=20), invitees=[person])
+    accepted.invitations[0].response = Response.accepted
+    db.session.commit()
+    overview = for_me(person)
+    assert [i.meeting_id for i in overview.invitations] == [m.id for m in unanswered][:LIST_LIMIT]
+    assert [i.meeting_id for i in overview.coming_meetings] == [accepted.id]
+    assert overview.is_cut

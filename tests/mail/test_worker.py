@@ -344,9 +344,7 @@ def test_the_worker_logs_in_with_the_configured_account(app, monkeypatch, passwo
     assert len(sink.handler.received) == (1 if status is OutboxStatus.sent else 0)
 
 
-def test_several_connections_send_at_once_and_each_message_goes_once(
-    app, smtp_config, monkeypatch
-):
+def test_several_connections_send_at_once_and_each_message_goes_once(app, smtp_config, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_CONNECTIONS", 3)
     sink = smtp_config.handler
     sink.hold_until_connections = 3  # every DATA waits until three connections send at once
