@@ -7,10 +7,12 @@ The threads only talk SMTP; everything that touches the database stays in the wo
 thread. Sending is I/O, so the threads overlap the round trips of one connection with those
 of the others (and with the worker's database work) although Python runs one at a time."""
 
+import queue
 import threading
 import time
+import zlib
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 from .transports import Transport
 
@@ -36,34 +38,50 @@ class RateLimit:
 
 
 class Senders:
-    """A pool of `connections` threads, each sending over a transport of its own made by
-    `make_transport()`. `submit(send)` runs `send(transport)` on a free thread."""
+    """`connections` threads, each sending over a transport of its own made by
+    `make_transport()` and taking its work from a queue of its own. `submit(send, key)`
+    runs `send(transport)` on the thread that `key` (the recipient) falls to, so messages
+    to one recipient leave in the order they were handed over (an invitation before its
+    cancellation) while different recipients go out side by side."""
 
     def __init__(
         self, make_transport: Callable[[], Transport], connections: int, rate: float = 0
     ) -> None:
         self.connections = max(1, int(connections))
         self._make_transport = make_transport
-        self._local = threading.local()
         self._transports: list[Transport] = []
         self._lock = threading.Lock()
         self.rate = RateLimit(rate)
-        self._pool = ThreadPoolExecutor(self.connections, thread_name_prefix="smtp")
+        self._queues: list[queue.SimpleQueue] = [
+            queue.SimpleQueue() for _ in range(self.connections)
+        ]
+        self._threads = [
+            threading.Thread(target=self._run, args=(work,), name=f"smtp-{n}", daemon=True)
+            for n, work in enumerate(self._queues)
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def _transport(self) -> Transport:
-        transport = getattr(self._local, "transport", None)
-        if transport is None:
-            transport = self._local.transport = self._make_transport()
-            with self._lock:
-                self._transports.append(transport)
-        return transport
+    def _run(self, work: queue.SimpleQueue) -> None:
+        transport = None
+        while (item := work.get()) is not None:
+            future, send = item
+            if not future.set_running_or_notify_cancel():
+                continue  # cancelled before it started
+            try:
+                if transport is None:
+                    transport = self._make_transport()
+                    with self._lock:
+                        self._transports.append(transport)
+                self.rate.wait()
+                future.set_result(send(transport))
+            except BaseException as error:  # handed to whoever waits for the result
+                future.set_exception(error)
 
-    def submit(self, send: Callable[[Transport], object]) -> Future:
-        def run():
-            self.rate.wait()
-            return send(self._transport())
-
-        return self._pool.submit(run)
+    def submit(self, send: Callable[[Transport], object], key: str = "") -> Future:
+        future: Future = Future()
+        self._queues[zlib.crc32(key.encode()) % self.connections].put((future, send))
+        return future
 
     def close_connections(self) -> None:
         """Lets go of every open connection (while no send runs); each reopens on next use."""
@@ -75,5 +93,8 @@ class Senders:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._pool.shutdown(wait=True)
+        for work in self._queues:
+            work.put(None)
+        for thread in self._threads:
+            thread.join()
         self.close_connections()

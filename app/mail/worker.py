@@ -471,7 +471,7 @@ def deliver_batch(
                     waiting.appendleft(in_flight.pop(future))  # never started: released
             while waiting and len(in_flight) + len(done) < max(in_hand, 1) and not halted:
                 job = waiting.popleft()
-                in_flight[senders.submit(functools.partial(send, job, down))] = job
+                in_flight[senders.submit(functools.partial(send, job, down), job.recipient)] = job
             if not in_flight and not done:
                 break
             if in_flight:

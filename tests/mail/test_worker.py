@@ -388,3 +388,22 @@ def test_rate_limit_spaces_the_starts_of_all_threads():
     assert len(starts) == 6
     assert max(starts) - began >= 5 / 50
     assert RateLimit(0).interval == 0  # 0: no limit
+
+
+def test_messages_to_one_recipient_leave_in_order_over_several_connections(
+    app, smtp_config, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAIL_CONNECTIONS", 3)
+    ids = []
+    for n in range(12):  # an invitation, its update and its cancellation, among others
+        ids.append(queue_mail("gast@example.org" if n % 4 == 0 else f"lid{n}@example.org").id)
+    db.session.commit()
+
+    assert run_worker(once=True) == 12
+
+    to_gast = [
+        item.message_id
+        for item in smtp_config.handler.received
+        if item.rcpt_tos == ["gast@example.org"]
+    ]
+    assert to_gast == [expected_message_id(i) for i in ids[::4]]
