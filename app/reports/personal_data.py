@@ -208,6 +208,7 @@ def _forget_mails_to(addresses: set[str], placeholder: str) -> None:
     for message in messages:
         if message.status is OutboxStatus.sent:
             message.recipient, message.subject, message.raw = placeholder, "", b""
+            message.fields = None  # a newsletter's reader values: address, name, token
             message.last_error = None
         else:
             db.session.delete(message)

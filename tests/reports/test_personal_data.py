@@ -350,3 +350,25 @@ def test_after_an_erasure_the_address_is_in_no_database_file(app, admin_client):
                     ["grep", "-a", "-q", "-F", text, path], check=False, capture_output=True
                 )
                 assert found.returncode == 1, f"{text!r} is still in {path}"
+
+
+def test_a_subscriber_sent_an_edition_is_erased_from_its_outbox_row_too(admin_client):
+    from app.newsletter import sending
+    from app.newsletter import services as newsletter
+
+    reader = make_subscriber(email="leser@muenster.de", name="Lena Leserin-Oßenbrügge")
+    edition = make_edition(quarter="2026 Q3", languages=("nl", "de"))
+    db.session.flush()
+    newsletter.queue_edition(None, edition)
+    sending.produce_deliveries(10)  # the worker's part: a row of reader values + a template
+    db.session.execute(sa.update(OutboxMessage).values(status=OutboxStatus.sent))
+    db.session.commit()
+    assert "oßenbrügge" in every_text_in_the_database()
+
+    response = admin_client.post(f"/admin/subscribers/{reader.id}/erase")
+
+    assert response.status_code == 302
+    after = every_text_in_the_database()
+    assert "leser@muenster.de" not in after and "oßenbrügge" not in after
+    row = db.session.scalars(sa.select(OutboxMessage)).one()
+    assert row.fields is None and row.raw == b""  # the fact of sending stays, nothing else
