@@ -8,6 +8,7 @@ and returns how many units of work it did (0 when it had nothing to do); the wor
 after each producer. It must be safe to run in several workers at once (claim its own rows
 with one statement, as `claim_batch` does) and must leave the session clean on error."""
 
+import threading
 from collections.abc import Callable
 
 from flask import Flask, current_app
@@ -35,3 +36,36 @@ def run_producers(limit: int) -> int:
             raise
         db.session.commit()
     return done
+
+
+class Ahead:
+    """Runs the producers once more in a helper thread (with an app context and database
+    session of its own) while the worker sends the batch it claimed, so the next chunk of
+    a newsletter is made while this one goes out, instead of the connections waiting for it.
+
+    Producers are safe in several workers at once, so one running beside the worker's own
+    thread is too. `result()` waits for it and returns the work done, or raises what it
+    raised (a database outage, say), so the worker handles it as its own."""
+
+    def __init__(self, limit: int) -> None:
+        app = current_app._get_current_object()
+        self._done = 0
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            with app.app_context():
+                try:
+                    self._done = run_producers(limit)
+                except BaseException as error:  # handed to the worker's thread
+                    self._error = error
+                finally:
+                    db.session.remove()
+
+        self._thread = threading.Thread(target=run, name="producers", daemon=True)
+        self._thread.start()
+
+    def result(self) -> int:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._done

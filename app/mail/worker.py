@@ -57,7 +57,7 @@ from ..extensions import db
 from . import heartbeat, inbound
 from .dkim_signing import DkimSigner
 from .models import OutboxMessage, OutboxStatus
-from .producers import run_producers
+from .producers import Ahead, run_producers
 from .senders import Senders
 from .template import message_bytes, stored_templates
 from .transports import (
@@ -563,6 +563,14 @@ class _Watch:
             self.database_down_since = None
 
 
+def _settle(ahead: "Ahead | None") -> None:
+    """Waits for producers running ahead; what they raise now is no longer news (the
+    caller is handling an outage already, or stopping)."""
+    if ahead is not None:
+        with contextlib.suppress(*DATABASE_OUTAGE):
+            ahead.result()
+
+
 @contextlib.contextmanager
 def _short_switch_interval():
     """The sender threads hold the GIL only briefly; a short switch interval lets the
@@ -606,6 +614,7 @@ def run_worker(
     watch = _Watch(echo)
     beats = heartbeat.Heartbeat(me, echo)
     unrecorded: list[DeliveryResult] = []
+    ahead: Ahead | None = None  # the producers, running while a batch is sent
     mailbox = inbound.MailboxPoller.from_config(config, echo)
     signer = DkimSigner.from_config(config)
     senders = Senders(
@@ -628,8 +637,12 @@ def run_worker(
                 watch.database_up()
                 if mailbox is not None:
                     mailbox.poll_if_due()
-                # Producers (e.g. a newsletter being sent) add their next chunk of outbox rows.
-                produced = run_producers(config["MAIL_BATCH_SIZE"])
+                # Producers (e.g. a newsletter being sent) add their next chunk of outbox
+                # rows: here, unless they did so while the last batch was sent (when they
+                # found nothing then, they run again: that batch may have settled a send).
+                produced, ahead = (ahead.result() if ahead is not None else 0), None
+                if not produced:
+                    produced = run_producers(config["MAIL_BATCH_SIZE"])
                 rows = claim_rows(me, config["MAIL_BATCH_SIZE"])
                 if not rows:
                     if produced:
@@ -639,6 +652,7 @@ def run_worker(
                         break
                     stop.sleep(poll_seconds)
                     continue
+                ahead = Ahead(config["MAIL_BATCH_SIZE"]) if produced else None
                 result = deliver_batch(
                     rows, senders, me, stop, echo, unrecorded, signer, config["MAIL_IN_HAND"]
                 )
@@ -649,11 +663,13 @@ def run_worker(
                         break
                     stop.sleep(max(poll_seconds, config["MAIL_RETRY_BASE_SECONDS"]))
             except DATABASE_OUTAGE as error:
+                ahead = _settle(ahead)
                 _reset_session()
                 pause = watch.database_down(error)
                 if once:
                     break
                 stop.sleep(pause)
+        _settle(ahead)
         if stop.requested:
             echo("Stopped on request: the message in hand was finished, nothing is left claimed.")
         beats.stop()

@@ -407,3 +407,33 @@ def test_messages_to_one_recipient_leave_in_order_over_several_connections(
         if item.rcpt_tos == ["gast@example.org"]
     ]
     assert to_gast == [expected_message_id(i) for i in ids[::4]]
+
+
+def test_producers_run_ahead_in_a_thread_and_session_of_their_own(app, monkeypatch):
+    from app.mail.producers import EXTENSION_KEY, Ahead
+
+    seen = {}
+
+    def producer(limit: int) -> int:
+        seen["thread"] = threading.current_thread().name
+        seen["session"] = db.session()
+        return limit
+
+    monkeypatch.setitem(app.extensions, EXTENSION_KEY, [producer])
+
+    assert Ahead(7).result() == 7
+
+    assert seen["thread"] == "producers"
+    assert seen["session"] is not db.session()  # the worker's own session is left alone
+
+
+def test_what_producers_running_ahead_raise_reaches_the_worker(app, monkeypatch):
+    from app.mail.producers import EXTENSION_KEY, Ahead
+
+    def producer(_limit: int) -> int:
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setitem(app.extensions, EXTENSION_KEY, [producer])
+
+    with pytest.raises(sa.exc.OperationalError):
+        Ahead(5).result()
