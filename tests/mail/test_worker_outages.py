@@ -50,7 +50,7 @@ def test_a_worker_outlives_a_database_outage_and_sends_each_message_once(
     app, smtp_sink, start_worker, monkeypatch
 ):
     ids = queue_many(MESSAGES)
-    smtp_sink.handler.data_delay = 0.05
+    smtp_sink.handler.data_delay = 0.2  # with 4 connections: about 20 messages a second
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.drivername.startswith("postgresql"):
         proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
