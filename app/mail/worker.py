@@ -71,6 +71,7 @@ from .transports import (
 MAX_RETRY_DELAY = timedelta(hours=1)
 LAST_ERROR_LENGTH = 2000
 RECORD_DELAY = 0.2  # seconds a result may wait to be recorded with others
+REFILL_SECONDS = 5.0  # how long one delivery round claims more before the loop comes round
 SWITCH_INTERVAL = 0.0005  # seconds (Python's default: 0.005)
 MAX_OUTAGE_PAUSE = 15.0  # seconds between reconnection attempts once the database is down
 # What a database that went away raises (a dropped connection, a refused one, a lock that
@@ -436,6 +437,7 @@ def deliver_batch(
     unrecorded: list[DeliveryResult] | None = None,
     signer: DkimSigner | None = None,
     in_hand: int = 1,
+    refill: Callable[[], Sequence[sa.Row]] | None = None,
 ) -> BatchResult:
     """Delivers the claimed rows over the senders' connections until done, a stop is
     requested or the transport is unavailable, then releases whatever is left (also when
@@ -449,10 +451,15 @@ def deliver_batch(
     records it and releases the rest. The lease is renewed once half of it has passed, so a
     slow server does not let another worker take rows in hand.
 
+    `refill()`, when given, claims more rows: it is called when fewer rows wait than there
+    are connections, for up to REFILL_SECONDS, so a long send goes on without the
+    connections running dry between batches.
+
     When the database fails while results are recorded, they go to `unrecorded` (with
     those still in flight, once they are done) for the caller to write later, and the
     database error is raised."""
     waiting = collections.deque(load_jobs(rows, worker_id, signer))
+    refill_until = time.monotonic() + REFILL_SECONDS if refill is not None else 0.0
     db.session.commit()  # no transaction stays open while sending
     in_flight: dict[Future, Job] = {}
     done: list[DeliveryResult] = []  # tried, not yet recorded
@@ -469,6 +476,12 @@ def deliver_batch(
             if halted:
                 for future in [future for future in in_flight if future.cancel()]:
                     waiting.appendleft(in_flight.pop(future))  # never started: released
+            elif len(waiting) < senders.connections and time.monotonic() < refill_until:
+                more = refill()
+                waiting.extend(load_jobs(more, worker_id, signer))
+                db.session.commit()
+                if not more:
+                    refill_until = 0.0
             while waiting and len(in_flight) + len(done) < max(in_hand, 1) and not halted:
                 job = waiting.popleft()
                 in_flight[senders.submit(functools.partial(send, job, down), job.recipient)] = job
@@ -653,8 +666,27 @@ def run_worker(
                     stop.sleep(poll_seconds)
                     continue
                 ahead = Ahead(config["MAIL_BATCH_SIZE"]) if produced else None
+
+                def refill() -> Sequence[sa.Row]:
+                    """The next batch, claimed while the last messages of this one go out
+                    (with the chunk the producers made meanwhile)."""
+                    nonlocal ahead
+                    if ahead is not None and ahead.result():
+                        ahead = Ahead(config["MAIL_BATCH_SIZE"])
+                    else:
+                        ahead = None
+                    return claim_rows(me, config["MAIL_BATCH_SIZE"])
+
                 result = deliver_batch(
-                    rows, senders, me, stop, echo, unrecorded, signer, config["MAIL_IN_HAND"]
+                    rows,
+                    senders,
+                    me,
+                    stop,
+                    echo,
+                    unrecorded,
+                    signer,
+                    config["MAIL_IN_HAND"],
+                    refill,
                 )
                 delivered += result.sent
                 beats.smtp(result.transport_error if result.transport_down else None)
