@@ -5,31 +5,16 @@ except in CI (CI=true), where that is a failure."""
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.node_tools import node_with
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def _node_ready() -> str:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        message = "node and npm are needed for ical.js, the independent calendar parser"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    if not (NODE_DIR / "node_modules" / "ical.js").is_dir():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--silent"],
-            cwd=NODE_DIR,
-            check=True,
-            timeout=300,
-        )
-    return node
+    return node_with(NODE_DIR, "ical.js", "ical.js, the independent calendar parser")
 
 
 def parse_with_icaljs(raw: bytes) -> dict:

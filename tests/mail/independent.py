@@ -2,27 +2,16 @@
 Nodemailer's mailparser (npm, installed into tests/mail/node on first use)."""
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.node_tools import node_with
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 
 
 def _node_ready() -> str:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("node and npm are needed for the independent mail parser")
-    if not (NODE_DIR / "node_modules" / "mailparser").is_dir():
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--silent"],
-            cwd=NODE_DIR,
-            check=True,
-            timeout=300,
-        )
-    return node
+    return node_with(NODE_DIR, "mailparser", "the independent mail parser")
 
 
 def parse_with_mailparser(raw: bytes) -> dict:
