@@ -69,5 +69,6 @@ db-upgrade: install ## apply migrations to the configured database
 	$(FLASK) db upgrade
 
 bench: install ## print throughput ratios (see bench/; BENCH_ARGS="--database-url URL")
-	for b in bench/feed.py bench/http_pages.py bench/mail_outbox.py bench/newsletter_send.py; do \
+	for b in bench/feed.py "bench/http_pages.py --scale 10" bench/search.py bench/mail_outbox.py \
+	  bench/newsletter_send.py; do \
 	  echo "== $$b"; $(BIN)/python $$b $(BENCH_ARGS) || exit 1; done
