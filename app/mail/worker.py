@@ -322,8 +322,7 @@ def record_results(
 
 
 def _apply(row: OutboxMessage, result: DeliveryResult) -> Outcome:
-    if result.outcome is Outcome.sent:
-        return _record_sent(row)
+    """A result other than sent (those are written together by `record_results`)."""
     if result.outcome is Outcome.failed:
         return _record_failure(row, result.error or "", refused=result.is_refused)
     return _record_transient_failure(row, result.error or "")
@@ -337,15 +336,6 @@ def envelope_sender(config, row_id: int) -> str:
     if not address:
         return parseaddr(config["MAIL_FROM"])[1]
     return inbound.verp_address(address, row_id, config["SECRET_KEY"])
-
-
-def _record_sent(row: OutboxMessage) -> Outcome:
-    row.status = OutboxStatus.sent
-    row.sent_at = utcnow()
-    row.attempts += 1
-    row.last_error = None
-    _clear_lease(row)
-    return Outcome.sent
 
 
 def _record_failure(row: OutboxMessage, error: str, *, refused: bool) -> Outcome:
@@ -577,8 +567,8 @@ class _Watch:
 
 
 def _settle(ahead: "Ahead | None") -> None:
-    """Waits for producers running ahead; what they raise now is no longer news (the
-    caller is handling an outage already, or stopping)."""
+    """Waits for producers running ahead; a database outage they ran into is no longer
+    news (the caller is handling one already, or stopping)."""
     if ahead is not None:
         with contextlib.suppress(*DATABASE_OUTAGE):
             ahead.result()
@@ -695,7 +685,8 @@ def run_worker(
                         break
                     stop.sleep(max(poll_seconds, config["MAIL_RETRY_BASE_SECONDS"]))
             except DATABASE_OUTAGE as error:
-                ahead = _settle(ahead)
+                _settle(ahead)
+                ahead = None
                 _reset_session()
                 pause = watch.database_down(error)
                 if once:

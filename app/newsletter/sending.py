@@ -60,7 +60,7 @@ def edition_template(edition: Edition, language: str) -> EditionTemplate:
             record.id,
             record.created_at,
             str(msg["Subject"])[:300],
-            edition.content_language(language) or language,
+            str(msg["Content-Language"]),
         )
         for stale in [k for k in templates if k[0] == edition.id and k[1] != key[1]]:
             del templates[stale]  # an earlier send of the same edition

@@ -23,7 +23,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from markupsafe import escape
 
 from ..core.audit import record_audit
 from ..core.database import utcnow
@@ -618,11 +617,6 @@ def unsubscribe_mailto(token: str) -> str:
     return f"mailto:{address}?subject=unsubscribe%20{token}"
 
 
-# Stand-ins for what differs per reader, so a chunk renders the templates once per language.
-_EMAIL_MARK = "NBREADEREMAILd41f9c"
-_TOKEN_MARK = "NBREADERTOKENd41f9c"  # noqa: S105 (a stand-in, not a secret)
-
-
 # Whole sentences per shown language, so each translation names that language in its own
 # words ("Sie lesen die niederländische Fassung") instead of gluing in "Nederlands".
 FALLBACK_NOTES = {
@@ -641,11 +635,15 @@ def fallback_note(wanted: str, shown: str):
     return _l(FALLBACK_NOTES[shown], wanted=LANGUAGE_NAMES.get(wanted, wanted))
 
 
-def _rendered(edition: Edition, language: str) -> tuple[str, str, str]:
-    """Subject, text and HTML for readers of `language`, with the reader's address and
-    unsubscribe token as stand-ins."""
+def edition_message(edition: Edition, reader: Reader) -> EmailMessage:
+    """The edition as `reader` receives it: their language, or another one with a note
+    saying so; text and HTML; List-Unsubscribe (HTTPS and mailto) with One-Click; a
+    Message-ID that is the same every time the message to this subscriber is built.
+    (A send renders it once per language, with stand-ins for the reader: app.newsletter
+    .sending.)"""
+    language = reader.language
     lang = edition.content_language(language) or language
-    unsubscribe_url = external_url("newsletter.unsubscribe", token=_TOKEN_MARK)
+    unsubscribe_url = external_url("newsletter.unsubscribe", token=reader.token)
     subject, text, html = render_mail(
         "newsletter/emails/edition",
         language,
@@ -655,7 +653,7 @@ def _rendered(edition: Edition, language: str) -> tuple[str, str, str]:
             title=edition.title_in(lang),
         ),
         edition=edition,
-        reader_email=_EMAIL_MARK,
+        reader_email=reader.email,
         lang=lang,
         is_fallback=lang != language,
         fallback_note=fallback_note(language, lang) if lang in FALLBACK_NOTES else "",
@@ -665,24 +663,6 @@ def _rendered(edition: Edition, language: str) -> tuple[str, str, str]:
         web_url=external_url("newsletter.edition", edition_id=edition.id, lang=language),
         unsubscribe_url=unsubscribe_url,
     )
-    return subject, text, html or ""
-
-
-def edition_message(edition: Edition, reader: Reader, *, cache: dict | None = None) -> EmailMessage:
-    """The edition as `reader` receives it: their language, or another one with a note
-    saying so; text and HTML; List-Unsubscribe (HTTPS and mailto) with One-Click; a
-    Message-ID that is the same every time the message to this subscriber is built.
-    `cache` keeps the rendered templates per edition and language across a chunk."""
-    cache = {} if cache is None else cache
-    key = (edition.id, reader.language)
-    if key not in cache:
-        cache[key] = _rendered(edition, reader.language)
-    subject, text, html = cache[key]
-    text = text.replace(_EMAIL_MARK, reader.email).replace(_TOKEN_MARK, reader.token)
-    html = html.replace(_EMAIL_MARK, str(escape(reader.email))).replace(_TOKEN_MARK, reader.token)
-    if "unsubscribe" not in cache:  # external_url needs a request context: once per chunk
-        cache["unsubscribe"] = external_url("newsletter.unsubscribe", token=_TOKEN_MARK)
-    unsubscribe_url = cache["unsubscribe"].replace(_TOKEN_MARK, reader.token)
     domain = message_id_domain(current_app.config)
     headers = {
         "List-Id": f"Netwerkbrug newsletter <newsletter.{domain}>",
@@ -691,9 +671,9 @@ def edition_message(edition: Edition, reader: Reader, *, cache: dict | None = No
     }
     if reader.subscriber_id is not None:
         headers["Message-ID"] = f"<newsletter-{edition.id}-{reader.subscriber_id}@{domain}>"
-    msg = build_message((reader.name, reader.email), subject, text, html, headers=headers)
+    msg = build_message((reader.name, reader.email), subject, text, html or "", headers=headers)
     # after the body: setting the content clears the Content-* headers
-    msg["Content-Language"] = edition.content_language(reader.language) or reader.language
+    msg["Content-Language"] = lang
     return msg
 
 
