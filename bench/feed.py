@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import arguments, database, kind
+from common import arguments, database, free_port, kind
 
 from app import create_app
 from app.calendar import ical
@@ -156,12 +156,6 @@ def in_process(app, requests: int) -> tuple[dict, int]:
     return rates(cases, counts), len(full.data)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def shared_cache(wanted: str) -> Iterator[dict]:
     """Settings for a cache all gunicorn workers share: a throw-away redis-server on a free
@@ -171,7 +165,7 @@ def shared_cache(wanted: str) -> Iterator[dict]:
     if server_binary is None or wanted != "redis":
         yield {}
         return
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [server_binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
         + ["--appendonly", "no"],

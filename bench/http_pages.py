@@ -19,7 +19,6 @@ import contextlib
 import http.client
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-from common import arguments, database, kind
+from common import arguments, database, free_port, kind
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 4
@@ -45,12 +44,6 @@ SIGNED_IN = [
 ]
 MANAGER = ("projectleider@example.org", "netwerkbrug-demo")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_up(port: int, deadline: float) -> None:
