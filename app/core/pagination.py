@@ -34,41 +34,6 @@ def paginate(stmt, per_page: int) -> Pagination:
     )
 
 
-class WindowPagination(SelectPagination):
-    """A page whose total comes with its items (`COUNT(*) OVER ()` in the same query), so
-    there is no separate COUNT. Only for statements of one entity without DISTINCT or
-    joins that repeat rows; a page past the end falls back to the separate COUNT."""
-
-    def _query_items(self) -> list:
-        select = self._query_args["select"]
-        session = self._query_args["session"]
-        rows = session.execute(
-            select.add_columns(sa.func.count().over().label("page_total"))
-            .limit(self.per_page)
-            .offset(self._query_offset)
-        ).all()
-        self._window_total = rows[0][1] if rows else (0 if self._query_offset == 0 else None)
-        return [row[0] for row in rows]
-
-    def _query_count(self) -> int:
-        if self._window_total is not None:
-            return self._window_total
-        return super()._query_count()
-
-
-def paginate_in_one_query(stmt, *, page: int, per_page: int) -> Pagination:
-    """Like `db.paginate(..., error_out=True)`, with the total from the page's own query."""
-    return WindowPagination(
-        select=stmt,
-        session=db.session(),
-        page=page,
-        per_page=per_page,
-        max_per_page=100,
-        error_out=True,
-        count=True,
-    )
-
-
 class KeptCountPagination(SelectPagination):
     """A page whose total is counted once per change of the database and shared by every
     request that names the same `count_key` (the filters, and whose view of the data it
