@@ -3,21 +3,19 @@ cache's generation: 304 without a single query while nothing was written, and ne
 stale 304 or someone else's feed once something was (a renewed token, a deactivated
 account, a new invitation, another person, another language)."""
 
-import socket
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
 
-from app import create_app
 from app.auth import services as auth_services
 from app.calendar import feeds
-from app.extensions import cache, db
+from app.extensions import db
 from app.meetings import services
 from app.meetings.models import Invitation
 from tests.core.test_query_counts import count_queries
 from tests.factories import make_group, make_meeting, make_user
+from tests.redis_apps import apps_sharing_redis
 
 FUTURE = datetime(2030, 3, 31, 8, 0, tzinfo=UTC)
 
@@ -237,22 +235,12 @@ def test_several_web_processes_with_in_process_caches_ask_the_database(app, clie
 
 def test_with_redis_a_token_renewed_in_one_process_is_no_304_in_another(database_uri):
     """Two app instances stand for two web processes sharing Redis (WEB_CONCURRENCY=2)."""
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test",
-        "SQLALCHEMY_DATABASE_URI": database_uri,
-        "CACHE_TYPE": "RedisCache",
-        "CACHE_REDIS_URL": "redis://127.0.0.1:6379/0",
-        "CACHE_KEY_PREFIX": f"nwb-test-feeds-{uuid.uuid4().hex}:",
-        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
-        "WEB_CONCURRENCY": 2,
-    }
-    writer, reader = create_app(config), create_app(config)
-    try:
+    with apps_sharing_redis(
+        database_uri,
+        "feeds",
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+        WEB_CONCURRENCY=2,
+    ) as (writer, reader):
         client = reader.test_client()
         with writer.app_context():
             person = make_user()
@@ -268,9 +256,3 @@ def test_with_redis_a_token_renewed_in_one_process_is_no_304_in_another(database
             db.session.commit()
         with reader.app_context():
             assert client.get(path, headers={"If-None-Match": etag}).status_code == 404
-    finally:
-        for instance in (writer, reader):
-            with instance.app_context():
-                cache.clear()
-                db.session.remove()
-                db.engine.dispose()

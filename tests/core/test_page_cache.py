@@ -1,17 +1,13 @@
 """Whole anonymous pages from the cache: kept per URL and language, gone after any change,
 never one person's or one language's page for another."""
 
-import socket
-import uuid
-
-import pytest
 from flask import Response, g
 
-from app import create_app
 from app.core import page_cache
 from app.extensions import cache, db
 from tests.conftest import login
 from tests.factories import make_organisation
+from tests.redis_apps import apps_sharing_redis
 
 
 def _get(client, path, lang="nl"):
@@ -117,20 +113,7 @@ def test_filter_choices_are_computed_once_per_change(client, monkeypatch):
 
 def test_with_redis_a_change_in_one_process_drops_the_pages_of_another(database_uri):
     """Two app instances stand for two web processes sharing Redis."""
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test",
-        "SQLALCHEMY_DATABASE_URI": database_uri,
-        "CACHE_TYPE": "RedisCache",
-        "CACHE_REDIS_URL": "redis://127.0.0.1:6379/0",
-        "CACHE_KEY_PREFIX": f"nwb-test-page-cache-{uuid.uuid4().hex}:",
-    }
-    writer, reader = create_app(config), create_app(config)
-    try:
+    with apps_sharing_redis(database_uri, "page-cache") as (writer, reader):
         client = reader.test_client()
         with reader.app_context():
             _get(client, "/partners/")
@@ -142,9 +125,3 @@ def test_with_redis_a_change_in_one_process_drops_the_pages_of_another(database_
             fresh = _get(client, "/partners/")
             assert "X-Page-Cache" not in fresh.headers
             assert "Kreis Borken" in fresh.get_data(as_text=True)
-    finally:
-        for instance in (writer, reader):
-            with instance.app_context():
-                cache.clear()
-                db.session.remove()
-                db.engine.dispose()
