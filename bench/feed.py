@@ -23,7 +23,6 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -189,35 +188,8 @@ def shared_cache(wanted: str) -> Iterator[dict]:
         server.wait(timeout=10)
 
 
-def _hammer(port: int, path: str, headers: dict, status: int, count: int, done: list) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    for _ in range(count):
-        conn.request("GET", path, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        if response.status != status:
-            raise SystemExit(f"{path} answered {response.status}, not {status}")
-        done.append(1)
-    conn.close()
-
-
-def over_http_rate(port: int, path: str, headers: dict, status: int, total: int, threads: int):
-    done: list = []
-    per_thread = max(1, total // threads)
-    clients = [
-        threading.Thread(target=_hammer, args=(port, path, headers, status, per_thread, done))
-        for _ in range(threads)
-    ]
-    start = time.perf_counter()
-    for client in clients:
-        client.start()
-    for client in clients:
-        client.join()
-    return len(done) / (time.perf_counter() - start)
-
-
 def over_http(url: str, total: int, threads: int, cache: str, workers: int = 2) -> tuple[dict, str]:
-    from http_pages import gunicorn
+    from http_pages import gunicorn, measure
 
     bench_dir = Path(__file__).resolve().parent
     with shared_cache(cache) as cache_settings:
@@ -248,17 +220,17 @@ def over_http(url: str, total: int, threads: int, cache: str, workers: int = 2) 
                 "feed as before": (BEFORE, {}, 200, max(threads, total // 20)),
             }
             for path, extra, status, _count in cases.values():  # warm-up, every worker
-                over_http_rate(port, path, {**HEADERS, **extra}, status, threads, threads)
+                measure(port, path, threads, threads, headers={**HEADERS, **extra}, status=status)
             best = dict.fromkeys(cases, 0.0)
             for _ in range(HTTP_ROUNDS):
                 for name, (path, extra, status, count) in cases.items():
-                    rate = over_http_rate(
+                    rate, _median, _p95 = measure(
                         port,
                         path,
-                        {**HEADERS, **extra},
-                        status,
                         max(threads, count // HTTP_ROUNDS),
                         threads,
+                        headers={**HEADERS, **extra},
+                        status=status,
                     )
                     best[name] = max(best[name], rate)
     cache_name = "Redis (shared)" if cache_settings else "in each worker"
