@@ -24,6 +24,7 @@ from flask import (
     current_app,
     g,
     has_app_context,
+    has_request_context,
     render_template,
     request,
     session,
@@ -57,8 +58,7 @@ def _is_candidate() -> bool:
 
 
 def _key() -> str:
-    generation = cache.get(GENERATION) or 0
-    wanted = f"{generation}|{get_locale()}|{request.url}"
+    wanted = f"{generation()}|{get_locale()}|{request.url}"
     return "page:" + hashlib.sha256(wanted.encode()).hexdigest()
 
 
@@ -133,7 +133,7 @@ def per_change(name: str, compute: Callable[[], object]) -> object:
     """`compute()` once per change of the database (and at most every PAGE_CACHE_SECONDS),
     for values that many requests share, such as a filter's choices. The value must
     pickle (plain data, no database objects)."""
-    key = f"shared:{name}:{cache.get(GENERATION) or 0}"
+    key = f"shared:{name}:{generation()}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -166,8 +166,7 @@ def shared_fragment(name: str, key: tuple, render: Callable[[], object]) -> obje
     `CSRF_PLACEHOLDER` as the token; `kept_html` puts the viewer's own in."""
     if not current_app.config.get("PAGE_CACHE", True):
         return render()
-    generation = cache.get(GENERATION) or 0
-    wanted = f"{generation}|{get_locale()}|{get_timezone()}|{name}|{key!r}"
+    wanted = f"{generation()}|{get_locale()}|{get_timezone()}|{name}|{key!r}"
     cache_key = "fragment:" + hashlib.sha256(wanted.encode()).hexdigest()
     kept = cache.get(cache_key)
     if kept is not None:
@@ -202,8 +201,21 @@ def kept_html(html: str) -> Markup:
     return Markup(html)  # noqa: S704 - the output of render_template, escaped there
 
 
+def generation() -> int:
+    """The number every committed write raises, read once per request: a page's kept parts
+    are all looked up under the same one (and a write the request commits drops the
+    reading, see `invalidate`)."""
+    if not has_request_context():
+        return cache.get(GENERATION) or 0
+    if "page_cache_generation" not in g:
+        g.page_cache_generation = cache.get(GENERATION) or 0
+    return g.page_cache_generation
+
+
 def invalidate() -> None:
     """Every kept page is stale from now on."""
+    if has_request_context():
+        g.pop("page_cache_generation", None)
     if cache.get(GENERATION) is None:
         cache.set(GENERATION, 1, timeout=0)
     else:

@@ -175,3 +175,18 @@ def test_a_browser_seen_again_keeps_every_kept_page(admin_client):
     make_organisation(name="Stadt Gronau")
     db.session.commit()
     assert cache.get(GENERATION) != generation
+
+
+def test_a_write_the_request_commits_drops_its_reading_of_the_generation(app):
+    """The generation is read once per request; a write committed in that request must not
+    leave the rest of it looking parts up under the old one."""
+    from app.core.page_cache import generation, shared_fragment
+
+    with app.test_request_context("/"):
+        assert shared_fragment("test:part", (), lambda: "before") == "before"
+        assert shared_fragment("test:part", (), lambda: "not asked") == "before"  # kept
+        read = generation()
+        make_organisation(name="Gemeente Hengelo")
+        db.session.commit()
+        assert generation() != read
+        assert shared_fragment("test:part", (), lambda: "after") == "after"
