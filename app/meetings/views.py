@@ -72,9 +72,10 @@ def _lang() -> str:
     return str(get_locale() or "nl")
 
 
-def _meeting_list(when: str, kind: str, group_slug: str) -> str:
+def _meeting_list(viewer: str | int, when: str, kind: str, group_slug: str) -> str:
     """The filters and a page of the meetings the viewer may see (HTML); aborts with 404 for
-    a group they may not see."""
+    a group they may not see. `viewer` names whose view it is ("all" for the project
+    manager), for the kept count."""
     stmt = (
         sa.select(Meeting)
         .where(services.visible_meetings_filter(current_user))
@@ -94,7 +95,6 @@ def _meeting_list(when: str, kind: str, group_slug: str) -> str:
         if chosen is None:
             abort(404)
         stmt = stmt.where(Meeting.group_id == chosen.id)
-    viewer = "all" if current_user.is_admin else current_user.id
     page = paginate_with_kept_count(
         stmt, count_key=f"meetings:{viewer}:{when}:{kind}:{group_slug}", per_page=20
     )
@@ -124,7 +124,7 @@ def index():
     listing = shared_fragment(
         "meetings:index",
         (viewer, request.full_path),
-        lambda: _meeting_list(when, kind, group_slug),
+        lambda: _meeting_list(viewer, when, kind, group_slug),
     )
     return render_template(
         "meetings/index.html",

@@ -290,8 +290,7 @@ def _status_counts() -> dict[SubscriberStatus, int]:
     )
 
 
-def _subscriber_list() -> str:
-    stmt, filters = _subscriber_query()
+def _subscriber_list(stmt, filters: dict) -> str:
     page = paginate_with_kept_count(
         stmt, count_key=f"subscribers:{sorted(filters.items())!r}", per_page=SUBSCRIBERS_PER_PAGE
     )
@@ -314,8 +313,10 @@ def _subscriber_list() -> str:
 def subscribers():
     # Every project manager sees the same list for the same URL: kept until the next change,
     # with each one's own CSRF token put into its forms.
-    listing = shared_fragment("newsletter:subscribers", (request.full_path,), _subscriber_list)
-    _stmt, filters = _subscriber_query()
+    stmt, filters = _subscriber_query()
+    listing = shared_fragment(
+        "newsletter:subscribers", (request.full_path,), lambda: _subscriber_list(stmt, filters)
+    )
     return render_template(
         "newsletter/admin/subscribers.html", listing=kept_html(listing), filters=filters
     )
