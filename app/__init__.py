@@ -104,4 +104,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+    from .core import not_modified
+
+    not_modified.init_app(app)  # outermost: answers a matching conditional poll before Flask
     return app

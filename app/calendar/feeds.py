@@ -8,15 +8,10 @@
   items and their latest change, plus the invitation or registration that adds or removes
   an item (`invited_at`, `confirmed_at`, `cancelled_at`), so a new invitation moves
   Last-Modified too. A conditional request is answered 304 from these alone.
-- The validators last computed for a feed URL (its token or group, language and window)
-  are remembered in the app's cache under the page cache's generation, which every
-  committed write raises. While it stands still, a conditional request that matches them
-  is answered 304 without asking the database at all; any write (a new invitation, a
-  renewed token, a changed meeting) moves the generation, and the next request computes
-  afresh. This only happens where the cache sees every write that web processes make:
-  a shared cache (Redis), or the in-process cache with one web process
-  (`WEB_CONCURRENCY=1`); writes by other processes (the worker, CLI) count after at
-  most `PAGE_CACHE_SECONDS`.
+- A feed view lets `app.core.not_modified` remember its answer: a calendar program's next
+  poll whose validators match is answered 304 in front of the app, without a query, until
+  the next committed write (a new invitation, a renewed token, a changed meeting) or the
+  window's next move.
 - By default a feed holds what starts from the first of the month a year back;
   `?history=all` gives the full history."""
 
@@ -28,9 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from ..core import page_cache
 from ..core.urls import external_url
-from ..extensions import cache, db
+from ..extensions import db
 from ..meetings.models import LOCAL_ZONE, Invitation, Meeting
 from . import ical
 
@@ -39,9 +33,6 @@ FEED_FORMAT = "2"
 CACHE_KEY = "calendar_vevents"
 CACHE_LIMIT = 50_000  # VEVENTs kept per process; the cache is emptied when it is full
 FULL_HISTORY = "all"
-REMEMBERED = "feed-validators:"
-# caches that live inside one process: they see only that process's writes
-IN_PROCESS_CACHES = frozenset({"simplecache", "simple", "nullcache", "null"})
 
 
 def window_start(history: str | None, today: date | None = None) -> datetime | None:
@@ -64,6 +55,17 @@ def window_opened_at(since: datetime | None) -> datetime | None:
     ).astimezone(UTC)
 
 
+def window_moves_at(since: datetime | None) -> datetime | None:
+    """When the window next moves (the first of next month), or None for the full history:
+    an answer remembered for a windowed feed lasts at most until then."""
+    if since is None:
+        return None
+    local = since.astimezone(LOCAL_ZONE)
+    month = local.month + 1
+    first = date(local.year + 1 + (month > 12), (month - 1) % 12 + 1, 1)
+    return datetime.combine(first, time(0, 0), LOCAL_ZONE).astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class Validators:
     etag: str
@@ -74,49 +76,6 @@ def validators(*parts: Any, changed: list[datetime | None]) -> Validators:
     key = "|".join(str(p) for p in (FEED_FORMAT, *parts))
     stamps = [c if c.tzinfo else c.replace(tzinfo=UTC) for c in changed if c is not None]
     return Validators(hashlib.sha256(key.encode()).hexdigest()[:32], max(stamps, default=None))
-
-
-def _remembering() -> bool:
-    """Whether the cache sees every write a web process commits (see the module's doc)."""
-    config = current_app.config
-    if not config.get("FEED_REMEMBER_VALIDATORS", True):
-        return False
-    cache_type = str(config.get("CACHE_TYPE") or "SimpleCache").rsplit(".", 1)[-1].lower()
-    return cache_type not in IN_PROCESS_CACHES or (config.get("WEB_CONCURRENCY") or 1) <= 1
-
-
-@dataclass(frozen=True)
-class Recalled:
-    """What the cache holds for one feed URL: where to keep its validators, the generation
-    read before any query, and the validators kept under that generation (or None)."""
-
-    key: str
-    generation: int
-    check: Validators | None
-
-
-def recall(*parts: Any) -> Recalled | None:
-    """The validators remembered for the feed that `parts` name (everything a request
-    shows it depends on: the token or group slug, the language, the window), if they were
-    computed under the current generation; one cache read, no query. Called before any
-    query, so what is kept under the generation it reads was computed after reading it.
-    None when validators are not remembered here."""
-    if not _remembering():
-        return None
-    wanted = "|".join(str(p) for p in (FEED_FORMAT, *parts))
-    key = REMEMBERED + hashlib.sha256(wanted.encode()).hexdigest()
-    generation, (kept,) = page_cache.with_generation(key)
-    current = kept is not None and kept[0] == generation
-    return Recalled(key, generation, Validators(*kept[1:]) if current else None)
-
-
-def remember(recalled: Recalled | None, check: Validators) -> None:
-    """Keep `check` under the generation read before it was computed: a write since then
-    has moved the generation, so these are never taken for current after it."""
-    if recalled is not None:
-        timeout = current_app.config.get("PAGE_CACHE_SECONDS", 300)
-        value = (recalled.generation, check.etag, check.last_modified)
-        cache.set(recalled.key, value, timeout=timeout)
 
 
 def _kept() -> dict:

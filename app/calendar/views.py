@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.http import is_resource_modified
 
+from ..core.not_modified import remember_validators
 from ..core.security import public
 from ..core.urls import external_url
 from ..extensions import db
@@ -52,15 +53,6 @@ def _with_validators(response: Response, check: "feeds.Validators") -> Response:
     return response
 
 
-def _remembered_304(recalled: "feeds.Recalled | None") -> Response | None:
-    """304 from the validators remembered for this URL under the current generation, when
-    the client's copy matches them: no query at all."""
-    check = recalled.check if recalled is not None else None
-    if not _is_current(check):
-        return None
-    return _with_validators(Response(status=304), check)
-
-
 def _feed_response(
     check: "feeds.Validators", build: Callable[[], bytes], filename: str
 ) -> Response:
@@ -81,16 +73,12 @@ def group_feed(slug: str):
     `?history=all` gives every meeting, not only those from a year back onward."""
     lang = str(get_locale() or "nl")
     since = feeds.window_start(request.args.get("history"))
-    recalled = feeds.recall("group", slug, lang, since)
-    answer = _remembered_304(recalled)
-    if answer is not None:
-        return answer
+    remember_validators(until=feeds.window_moves_at(since))
     group = db.one_or_404(sa.select(WorkingGroup).where(WorkingGroup.slug == slug))
     if not group.is_public:
         abort(404)
     name = f"Netwerkbrug – {group.name}"
     check = feeds.group_validators(group, name=name, lang=lang, since=since)
-    feeds.remember(recalled, check)
     return _feed_response(
         check,
         lambda: feeds.feed_body([Meeting.group_id == group.id], name=name, lang=lang, since=since),
@@ -102,13 +90,10 @@ def group_feed(slug: str):
 @public
 def personal_feed(token: str):
     """A person's meetings and confirmed visit places (`?history=all` as above). The
-    remembered validators are the token's: a renewed token, a deactivated account or a
-    changed language is a write, after which the token is looked up again."""
+    answer remembered for a conditional poll is the token's: a renewed token, a deactivated
+    account or a changed language is a write, after which the token is looked up again."""
     since = feeds.window_start(request.args.get("history"))
-    recalled = feeds.recall("person", token, since)
-    answer = _remembered_304(recalled)
-    if answer is not None:
-        return answer
+    remember_validators(until=feeds.window_moves_at(since))
     feed = db.one_or_404(
         sa.select(CalendarFeed)
         .where(CalendarFeed.token == token)
@@ -137,7 +122,6 @@ def personal_feed(token: str):
         )
 
     check = feeds.personal_validators(user, lang=lang, since=since)
-    feeds.remember(recalled, check)
     return _feed_response(check, build, "netwerkbrug.ics")
 
 

@@ -9,7 +9,7 @@ import icalendar
 import pytest
 
 from app.auth import services as auth_services
-from app.calendar import feeds
+from app.core import not_modified
 from app.extensions import db
 from app.meetings import services
 from app.meetings.models import Invitation
@@ -219,7 +219,7 @@ def test_validators_are_remembered_only_where_the_cache_sees_every_web_write(
     processes, one would answer a stale 304 after another renewed a token."""
     for name, value in settings.items():
         monkeypatch.setitem(app.config, name, value)
-    assert (feeds.recall("group", "x") is not None) is remembers
+    assert not_modified.is_enabled(app.config) is remembers
 
 
 def test_several_web_processes_with_in_process_caches_ask_the_database(app, client, monkeypatch):
