@@ -98,3 +98,13 @@ def in_ids(column, ids) -> sa.ColumnElement[bool]:
     if db.engine.dialect.name == "postgresql":
         return column == sa.any_(sa.bindparam(None, ids, type_=ARRAY(sa.Integer)))
     return column.in_(ids)
+
+
+def ids_parameter(column, name: str, dialect: str) -> sa.ColumnElement[bool]:
+    """`column IN :name` in a statement built once and executed many times with a list of
+    integer ids as `name` (`column = ANY(:name)` on PostgreSQL, as `in_ids`). Building a
+    statement costs more than running a short one, so a loop that runs it often keeps it
+    (see `functools.cache`) and passes the ids and other values as parameters."""
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam(name, type_=ARRAY(sa.Integer)))
+    return column.in_(sa.bindparam(name, expanding=True))
