@@ -22,6 +22,7 @@ the handler a domain registers for that kind with `register_inbound_handler(app,
 gets the parsed payload, changes its records (flush, no commit) and returns `Handled`."""
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import imaplib
@@ -58,7 +59,14 @@ DETAIL_LENGTH = 2000
 
 def inbound_address(config) -> str | None:
     """MAIL_INBOUND_ADDRESS, the mailbox this channel reads (None: no inbound channel)."""
-    return parseaddr(config.get("MAIL_INBOUND_ADDRESS") or "")[1] or None
+    return address_of(config.get("MAIL_INBOUND_ADDRESS") or "") or None
+
+
+@functools.lru_cache(maxsize=16)
+def address_of(text: str) -> str:
+    """The address in a setting such as `Name <address>` (parsed once: the worker asks for
+    every message it sends)."""
+    return parseaddr(text)[1]
 
 
 def _signature(secret: str, text: str) -> str:

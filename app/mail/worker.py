@@ -307,6 +307,8 @@ def record_results(
         execute(statement, {"ids": ids, "worker": worker_id, "now": now})
     if connection is not None:
         connection.commit()  # first: on SQLite the session below could not write meanwhile
+        if len(outcomes) == len(results):
+            return outcomes  # nothing else to write
     for result in results:
         if result.outcome is Outcome.sent:
             continue
@@ -362,7 +364,7 @@ def envelope_sender(config, row_id: int) -> str:
     whatever its format; the MAIL_FROM address when no inbound address is set up."""
     address = inbound.inbound_address(config)
     if not address:
-        return parseaddr(config["MAIL_FROM"])[1]
+        return inbound.address_of(config["MAIL_FROM"])
     return inbound.verp_address(address, row_id, config["SECRET_KEY"])
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 
-from ..core.database import UTCDateTime, in_ids, utcnow
+from ..core.database import UTCDateTime, ids_parameter, utcnow
 from ..extensions import db
 from ..mail.models import MailTemplate, OutboxMessage, OutboxStatus
 from ..mail.template import MessageTemplate, to_header
@@ -96,57 +96,15 @@ def produce_deliveries(limit: int) -> int:
     rows: a worker dying here leaves the deliveries pending. The editions are read FOR SHARE,
     so a pause waits for the chunk and then takes it back. Subscribers who left the list
     meanwhile are skipped. Returns how many deliveries were handled."""
-    sending = sa.select(Edition.id).where(Edition.status == EditionStatus.sending)
-    if not db.session.scalars(sending.with_for_update(read=True)).all():
+    statements = _chunk_statements(db.engine.dialect.name)
+    if not db.session.scalars(statements.sending).all():
         return 0
-    not_confirmed = sa.select(Subscriber.id).where(Subscriber.status != SubscriberStatus.confirmed)
-    skipped_rows = db.session.execute(
-        sa.update(Delivery)
-        .where(
-            Delivery.status == DeliveryStatus.pending,
-            Delivery.edition_id.in_(sending.scalar_subquery()),
-            Delivery.subscriber_id.in_(not_confirmed.scalar_subquery()),
-        )
-        .values(status=DeliveryStatus.skipped)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    skipped = max(skipped_rows or 0, 0)
-    due = (
-        sa.select(Delivery.id)
-        .where(
-            Delivery.status == DeliveryStatus.pending,
-            Delivery.edition_id.in_(sending.scalar_subquery()),
-        )
-        .order_by(Delivery.id)
-        .limit(limit)
-        .with_for_update(of=Delivery, skip_locked=True)
-    )
-    claimed = list(
-        db.session.scalars(
-            sa.update(Delivery)
-            .where(Delivery.id.in_(due.scalar_subquery()))
-            .values(status=DeliveryStatus.queued)
-            .returning(Delivery.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
+    skipped = max(db.session.execute(statements.skip).rowcount or 0, 0)
+    claimed = db.session.scalars(statements.claim, {"limit": limit}).all()
     if not claimed:
         return skipped
     _forget_lost_templates()
-    rows = db.session.execute(
-        sa.select(
-            Delivery.id,
-            Delivery.edition_id,
-            Subscriber.id,
-            Subscriber.email,
-            Subscriber.name,
-            Subscriber.language,
-            Subscriber.token,
-        )
-        .join(Subscriber, Delivery.subscriber_id == Subscriber.id)
-        .where(in_ids(Delivery.id, claimed))
-        .order_by(Delivery.id)
-    ).all()
+    rows = db.session.execute(statements.readers, {"ids": list(claimed)}).all()
     editions = {
         edition.id: edition
         for edition in db.session.scalars(
@@ -170,6 +128,63 @@ def produce_deliveries(limit: int) -> int:
     else:
         _store(made_rows)
     return skipped + len(rows)
+
+
+@dataclass(frozen=True)
+class ChunkStatements:
+    sending: sa.Select  # the editions being sent, read FOR SHARE
+    skip: sa.Update  # pending deliveries to subscribers who left: skipped
+    claim: sa.Update  # the next `limit` pending deliveries: queued, their ids returned
+    readers: sa.Select  # what a reader's row needs, for the deliveries `ids`
+
+
+@functools.cache
+def _chunk_statements(dialect: str) -> ChunkStatements:
+    """The statements of `produce_deliveries`, built once (building one costs more than
+    running it) and run with parameters."""
+    deliveries, subscribers, editions = (
+        Delivery.__table__,
+        Subscriber.__table__,
+        Edition.__table__,
+    )
+    sending = sa.select(editions.c.id).where(editions.c.status == EditionStatus.sending.name)
+    not_confirmed = sa.select(subscribers.c.id).where(
+        subscribers.c.status != SubscriberStatus.confirmed.name
+    )
+    pending = deliveries.c.status == DeliveryStatus.pending.name
+    due = (
+        sa.select(deliveries.c.id)
+        .where(pending, deliveries.c.edition_id.in_(sending.scalar_subquery()))
+        .order_by(deliveries.c.id)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .with_for_update(of=deliveries, skip_locked=True)
+    )
+    return ChunkStatements(
+        sending=sending.with_for_update(read=True),
+        skip=sa.update(deliveries)
+        .where(
+            pending,
+            deliveries.c.edition_id.in_(sending.scalar_subquery()),
+            deliveries.c.subscriber_id.in_(not_confirmed.scalar_subquery()),
+        )
+        .values(status=DeliveryStatus.skipped.name),
+        claim=sa.update(deliveries)
+        .where(deliveries.c.id.in_(due.scalar_subquery()))
+        .values(status=DeliveryStatus.queued.name)
+        .returning(deliveries.c.id),
+        readers=sa.select(
+            deliveries.c.id,
+            deliveries.c.edition_id,
+            subscribers.c.id,
+            subscribers.c.email,
+            subscribers.c.name,
+            subscribers.c.language,
+            subscribers.c.token,
+        )
+        .join(subscribers, deliveries.c.subscriber_id == subscribers.c.id)
+        .where(ids_parameter(deliveries.c.id, "ids", dialect))
+        .order_by(deliveries.c.id),
+    )
 
 
 @dataclass(frozen=True)
@@ -222,18 +237,24 @@ def _store(made: list[Made]) -> None:
 
 def _store_in_one_statement(made: list[Made]) -> None:
     """The outbox rows and each delivery's link to its row in one statement on PostgreSQL,
-    the rows passed as a few arrays: a multi-row INSERT … RETURNING has hundreds of
+    the rows passed as one JSON document: a multi-row INSERT … RETURNING has hundreds of
     placeholders, which the driver parses anew every time, and linking row by row is a
     round of work per reader; together they cost more than all the rest of a chunk."""
+    rows = [
+        {
+            "delivery": row.delivery_id,
+            "recipient": row.recipient,
+            "subject": row.subject,
+            "template_id": row.template_id,
+            "fields": row.fields,
+            "language": row.language,
+        }
+        for row in made
+    ]
     db.session.execute(
         _insert_and_link(),
         {
-            "deliveries": [row.delivery_id for row in made],
-            "recipients": [row.recipient for row in made],
-            "subjects": [row.subject for row in made],
-            "templates": [row.template_id for row in made],
-            "fields": [json.dumps(row.fields) for row in made],
-            "languages": [row.language for row in made],
+            "rows": json.dumps(rows),
             "category": EDITION_CATEGORY,
             "raw": b"",
             "now": utcnow(),
@@ -249,15 +270,14 @@ def _insert_and_link() -> sa.TextClause:
         f"""
         WITH made AS (
             SELECT nextval(pg_get_serial_sequence('{outbox}', 'id')) AS id, u.*
-            FROM unnest(
-                CAST(:deliveries AS integer[]), CAST(:recipients AS text[]),
-                CAST(:subjects AS text[]), CAST(:templates AS integer[]),
-                CAST(:fields AS text[]), CAST(:languages AS text[])
-            ) AS u(delivery, recipient, subject, template_id, fields, language)
+            FROM json_to_recordset(CAST(:rows AS json)) AS u(
+                delivery integer, recipient text, subject text, template_id integer,
+                fields json, language text
+            )
         ), inserted AS (
             INSERT INTO {outbox} (id, recipient, subject, template_id, fields, category, raw,
                                   created_at, next_attempt_at, status, attempts, is_refused)
-            SELECT id, recipient, subject, template_id, CAST(fields AS json), :category, :raw,
+            SELECT id, recipient, subject, template_id, fields, :category, :raw,
                    :now, :now, :status, 0, false
             FROM made
         )
