@@ -4,10 +4,11 @@ substituting only what differs (their address, a token, the Message-ID).
 
 Substituting on the finished bytes alone would break: a body goes on the wire
 quoted-printable or base64, where a mark may be split across lines or not be readable at
-all. So the template keeps each text part that holds a mark as text and encodes it
-quoted-printable per reader (`binascii.b2a_qp`, in C, microseconds for a newsletter), and
-everything else (headers, boundaries, parts without marks, attachments) as the bytes the
-`email` package wrote. A mark in a header must be plain ASCII there (a URL, an id): that
+all. So the template keeps each text part that holds a mark as text, its lines without a
+mark encoded quoted-printable once and the few lines with one encoded per reader
+(`binascii.b2a_qp`, in C; quoted-printable wraps each line on its own, so encoding line by
+line gives the same bytes), and everything else (headers, boundaries, parts without
+marks, attachments) as the bytes the `email` package wrote. A mark in a header must be plain ASCII there (a URL, an id): that
 header is written unfolded and unencoded by `WIRE_POLICY` and is substituted on bytes.
 The To header and anything else per reader go in `fill(head=…)`, built with `to_header()`."""
 
@@ -37,7 +38,10 @@ class MessageTemplate:
         self.skeleton = skeleton
         self.parts = [(mark, text, html) for mark, text, html in parts]
         self.marks = list(marks)
-        self._parts = [(mark.encode("ascii"), text, html) for mark, text, html in self.parts]
+        self._parts = [
+            (mark.encode("ascii"), _segments(text, self.marks), html)
+            for mark, text, html in self.parts
+        ]
         head = skeleton.partition(b"\r\n\r\n")[0]
         self._header_marks = [m for m in self.marks if m.encode("ascii") in head]
 
@@ -78,13 +82,41 @@ class MessageTemplate:
         raw = self.skeleton
         for mark in self._header_marks:
             raw = raw.replace(mark.encode("ascii"), values[mark].encode("ascii"))
-        for part_mark, text, html in self._parts:
-            for mark in self.marks:
-                value = values[mark]
-                text = text.replace(mark, str(escape(value)) if html else value)
-            encoded = binascii.b2a_qp(text.encode("utf-8"), istext=True)
-            raw = raw.replace(part_mark, encoded, 1)
+        for part_mark, segments, html in self._parts:
+            filled = []
+            for segment in segments:
+                if isinstance(segment, str):  # a line with marks
+                    for mark in self.marks:
+                        value = values[mark]
+                        segment = segment.replace(mark, str(escape(value)) if html else value)
+                    segment = _encoded_line(segment)
+                filled.append(segment)
+            raw = raw.replace(part_mark, b"".join(filled), 1)
         return head.encode("ascii") + raw if head else raw
+
+
+def _segments(text: str, marks: list[str]) -> list[bytes | str]:
+    """`text` (CRLF line ends) as quoted-printable bytes, except its lines holding a mark,
+    left as text to be filled and encoded per reader; neighbouring encoded lines joined."""
+    segments: list[bytes | str] = []
+    *ended, last = text.split("\n")  # lines end at LF only, as quoted-printable sees them
+    for line in [line + "\n" for line in ended] + ([last] if last else []):
+        if any(mark in line for mark in marks):
+            segments.append(line)
+        elif segments and isinstance(segments[-1], bytes):
+            segments[-1] += _encoded_line(line)
+        else:
+            segments.append(_encoded_line(line))
+    return segments
+
+
+def _encoded_line(line: str) -> bytes:
+    """One line quoted-printable, soft breaks as CRLF: a last line without its line end is
+    encoded as if it had one (else `b2a_qp` would break it with a bare LF), which also
+    encodes a space at its end, as for the whole text."""
+    if line.endswith("\r\n"):
+        return binascii.b2a_qp(line.encode("utf-8"), istext=True)
+    return binascii.b2a_qp((line + "\r\n").encode("utf-8"), istext=True)[:-2]
 
 
 def to_header(name: str, email: str) -> str:

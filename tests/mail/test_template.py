@@ -113,3 +113,33 @@ def test_values_are_escaped_in_html_and_left_as_they_are_in_text(app):
     got = message_from_bytes(raw, policy=policy.default)
     assert "<b>a&amp;b@example.org</b>" in got.get_body(("html",)).get_content()
     assert "weil a&b@example.org angemeldet" in got.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        TEXT,
+        "kurz\r\n" + EMAIL,  # a last line without its line end, holding a mark
+        "Ende mit Leerzeichen \r\n" + "x" * 75 + " \r\n" + TOKEN + "=" * 40 + "\r\n",
+        "ü" * 100 + TOKEN + "ö" * 100 + "\r\n.\r\n\f Seite\u2028zwei \x85 " + EMAIL + "\r\n",
+        # characters Python counts as line ends but quoted-printable does not
+        "a" * 60 + "\f" + "b" * 60 + "\u2028" + "c" * 60 + "\x85" + "d" * 60 + "\r\n" + EMAIL,
+        "\r\n".join("Zeile " * n + TOKEN * (n % 2) for n in range(30)) + "\r\n",
+    ],
+)
+def test_a_part_encoded_line_by_line_is_the_part_encoded_whole(text):
+    """The lines without a mark are encoded once; filled, a part must be exactly what
+    quoted-printable makes of the reader's whole text (so never a line over 76)."""
+    import binascii
+
+    msg = build_message(("", EMAIL), "Betreff", text.replace("\r\n", "\n"))
+    template = MessageTemplate.of(msg, [EMAIL, TOKEN])
+    reader = {EMAIL: "leser@example.org", TOKEN: "tok-" + "Q" * 40}
+
+    raw = template.fill(reader, head="To: leser@example.org\r\n")
+
+    [(_, kept, _html)] = template.parts  # the text as the part holds it (CRLF, a last one)
+    want = kept.replace(EMAIL, reader[EMAIL]).replace(TOKEN, reader[TOKEN])
+    body = raw.partition(b"\r\n\r\n")[2]
+    assert body == binascii.b2a_qp(want.encode("utf-8"), istext=True)
+    assert max(len(line) for line in body.split(b"\r\n")) <= 76
