@@ -18,11 +18,6 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if app.config.get("PROXY_COUNT"):
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        proxies = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     from .core.database import render_migration_item
@@ -106,5 +101,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
     from .core import not_modified
 
-    not_modified.init_app(app)  # outermost: answers a matching conditional poll before Flask
+    not_modified.init_app(app)  # answers a matching conditional poll before Flask
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     return app
