@@ -141,7 +141,7 @@ def my_groups():
 
 def _member_list(group: WorkingGroup) -> tuple[str, int]:
     """The member list (HTML) and the number of current members."""
-    memberships = services.memberships_of(group)
+    memberships = services.member_entries(group)
     html = render_template(
         "groups/_members.html",
         sections=services.members_by_country(memberships),
