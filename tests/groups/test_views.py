@@ -360,7 +360,8 @@ def test_group_pages_use_a_bounded_number_of_queries(app, admin_client, xenia, p
     many = queries()
     print(f"{path} as {who}: {few} queries with 5 members, {many} with 200")
     assert many == few
-    assert many <= 12
+    # the viewer's role in the group is read once (a member's rights need it)
+    assert many <= (10 if who in ("member", "moderator") else 9)
 
 
 def test_moving_a_closed_group_on_says_why_even_with_a_bad_note(admin_client):
