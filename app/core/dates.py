@@ -57,6 +57,18 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(get_timezone())
 
 
+def _day_text(day: date, code: str, weekday: bool) -> str:
+    months, days = _names(code)
+    formats = _WEEKDAY_FORMATS if weekday else _DAY_FORMATS
+    return formats[code].format(
+        d=day.day, month=months[day.month - 1], y=day.year, weekday=days[day.weekday()]
+    )
+
+
+def _clock_text(value: datetime | time) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
 def format_day(
     value: date | datetime | None, lang: str | None = None, *, weekday: bool = False
 ) -> str:
@@ -66,12 +78,7 @@ def format_day(
         return ""
     if isinstance(value, datetime):
         value = _local(value).date()
-    code = _lang(lang)
-    months, days = _names(code)
-    formats = _WEEKDAY_FORMATS if weekday else _DAY_FORMATS
-    return formats[code].format(
-        d=value.day, month=months[value.month - 1], y=value.year, weekday=days[value.weekday()]
-    )
+    return _day_text(value, _lang(lang), weekday)
 
 
 def format_clock(value: datetime | time | None, lang: str | None = None) -> str:
@@ -80,14 +87,15 @@ def format_clock(value: datetime | time | None, lang: str | None = None) -> str:
         return ""
     if isinstance(value, datetime):
         value = _local(value)
-    return f"{value.hour:02d}:{value.minute:02d}"
+    return _clock_text(value)
 
 
 def format_when(value: datetime | None, lang: str | None = None, *, weekday: bool = False) -> str:
     """`10 maart 2027, 10:00` in local time (with `weekday`: `woensdag 10 maart 2027, 10:00`)."""
     if value is None:
         return ""
-    return f"{format_day(value, lang, weekday=weekday)}, {format_clock(value, lang)}"
+    local = _local(value)
+    return f"{_day_text(local.date(), _lang(lang), weekday)}, {_clock_text(local)}"
 
 
 def init_app(app: Flask) -> None:
@@ -102,7 +110,9 @@ def format_moment(moment: datetime, locale=None) -> str:
 def format_time_range(start: datetime, end: datetime, locale=None) -> str:
     """`woensdag 10 maart 2027, 10:00–15:30`; across days
     `woensdag 10 maart 2027, 10:00 – donderdag 11 maart 2027, 15:30`."""
-    lang = str(locale) if locale else None
-    if _local(start).date() == _local(end).date():
-        return f"{format_moment(start, lang)}–{format_clock(end, lang)}"
-    return f"{format_moment(start, lang)} – {format_moment(end, lang)}"
+    code = _lang(str(locale) if locale else None)
+    first, last = _local(start), _local(end)
+    opening = f"{_day_text(first.date(), code, True)}, {_clock_text(first)}"
+    if first.date() == last.date():
+        return f"{opening}–{_clock_text(last)}"
+    return f"{opening} – {_day_text(last.date(), code, True)}, {_clock_text(last)}"
