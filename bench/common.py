@@ -6,6 +6,7 @@ again afterwards, so give it one that holds nothing else."""
 
 import argparse
 import contextlib
+import os
 import re
 import shutil
 import subprocess
@@ -169,7 +170,15 @@ def wrk(port: int, path: str, headers: dict, seconds: float) -> tuple[float, int
     reaches on `path` for `seconds` with 2 threads and 20 connections: its client costs the
     machine far less than Python's, so the server's own limit shows. wrk does not tell a
     304 from a 200; it fails here on any answer of 400 or more, or on socket errors."""
-    command = ["wrk", "-t2", "-c20", f"-d{max(1, round(seconds))}s"]
+    rate, done, _median, _p99 = wrk_with_latency(port, path, headers, seconds)
+    return rate, done
+
+
+def wrk_with_latency(
+    port: int, path: str, headers: dict, seconds: float
+) -> tuple[float, int, float, float]:
+    """As `wrk`, with the median and 99th-percentile latency in seconds (wrk --latency)."""
+    command = ["wrk", "-t2", "-c20", f"-d{max(1, round(seconds))}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     out = subprocess.run(
@@ -181,4 +190,58 @@ def wrk(port: int, path: str, headers: dict, seconds: float) -> tuple[float, int
     rate = re.search(r"Requests/sec:\s*([\d.]+)", out)
     if done is None or rate is None:
         raise SystemExit(f"wrk printed no rate for {path}:\n{out}")
-    return float(rate.group(1)), int(done.group(1))
+    return (
+        float(rate.group(1)),
+        int(done.group(1)),
+        _wrk_percentile(out, "50%"),
+        _wrk_percentile(out, "99%"),
+    )
+
+
+_WRK_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+
+
+def _wrk_percentile(out: str, which: str) -> float:
+    """A line of wrk's latency distribution (`     50%    4.21ms`) in seconds; nan if
+    wrk printed none (no request finished)."""
+    found = re.search(rf"^\s*{re.escape(which)}\s+([\d.]+)(us|ms|s|m)\s*$", out, re.MULTILINE)
+    if found is None:
+        return float("nan")
+    return float(found.group(1)) * _WRK_UNITS[found.group(2)]
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def workers_cpu(master: int) -> float:
+    """Seconds of CPU (user + system) the master's child processes have used so far."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[1]) == master:  # fields[1] is the parent's pid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def settle(master: int) -> None:
+    """Returns once the gunicorn workers are idle (their CPU time stood still for 0.3 s):
+    when wrk stops, the requests still queued on its connections are served after it, and
+    must not slow the next case down. (So with wrk the CPU per request is that of the
+    timed seconds over the requests finished in them: for the slowest case, "feed as
+    before", the few requests under way at the end make it an estimate.)"""
+    import time
+
+    deadline = time.monotonic() + 120
+    last = workers_cpu(master)
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = workers_cpu(master)
+        if now == last:
+            return
+        last = now

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from common import arguments, database, free_port, has_wrk, kind, wrk
+from common import arguments, database, free_port, has_wrk, kind, settle, wrk
 
 from app import create_app
 from app.calendar import ical
@@ -262,24 +262,6 @@ def over_http(
     who = "wrk -t2 -c20" if client == "wrk" else f"{threads} client threads"
     setup = f"gunicorn {workers} sync workers, {who}, cache {cache_name}"
     return best, cpu_ms, setup
-
-
-def settle(master: int) -> None:
-    """Returns once the gunicorn workers are idle (their CPU time stood still for 0.3 s):
-    when wrk stops, the requests still queued on its connections are served after it, and
-    must not slow the next case down. (So with wrk the CPU per request is that of the
-    timed seconds over the requests finished in them: for the slowest case, "feed as
-    before", the few requests under way at the end make it an estimate.)"""
-    from http_pages import workers_cpu
-
-    deadline = time.monotonic() + 120
-    last = workers_cpu(master)
-    while time.monotonic() < deadline:
-        time.sleep(0.3)
-        now = workers_cpu(master)
-        if now == last:
-            return
-        last = now
 
 
 def report(title: str, results: dict, cpu_ms: dict | None = None) -> None:

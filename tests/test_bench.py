@@ -11,7 +11,10 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if p.name != "common.py")
 TINY = {
     "feed.py": ["--n", "5", "--requests", "3", "--http-rounds", "1", "--wrk-seconds", "1"],
-    "http_pages.py": ["--n", "2", "--threads", "1", "--workers", "1", "--scale", "1"],
+    "http_pages.py": [
+        *("--n", "2", "--threads", "1", "--workers", "1", "--scale", "1"),
+        *("--wrk-seconds", "1", "--rounds", "1"),
+    ],
     "newsletter_send.py": ["--n", "6", "--batch", "4"],
     "search.py": ["--n", "0.01", "--requests", "5", "--threads", "1", "--workers", "1"],
 }

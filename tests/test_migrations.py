@@ -1,6 +1,8 @@
 """The migrations are the only way the schema is made: one head, upgrade to head gives
 exactly the models, and every revision goes down and up again — on SQLite and PostgreSQL."""
 
+import warnings
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -43,7 +45,15 @@ def migration_app(empty_database_uri):
 
 
 def schema_differences() -> list:
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn, warnings.catch_warnings():
+        # SQLite's reflection cannot read an index on an expression (the directory's
+        # lower(name)); PostgreSQL's can, so the comparison there covers them.
+        warnings.filterwarnings(
+            "ignore", "Skipped unsupported reflection of expression-based index", sa.exc.SAWarning
+        )
+        warnings.filterwarnings(
+            "ignore", "autogenerate skipping metadata-specified expression-based index"
+        )
         context = MigrationContext.configure(
             conn, opts={"compare_type": True, "include_name": is_schema_object}
         )

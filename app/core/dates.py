@@ -9,18 +9,38 @@ Templates use the filters `day`, `when` and `clock`; mails and PDFs call the fun
 inside `force_locale(recipient.locale)`."""
 
 from datetime import date, datetime, time
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel import Locale
 from flask import Flask
 from flask_babel import get_locale, get_timezone
 
+# The styles in Unicode (CLDR) patterns, as babel's format_date would take them; written
+# out below with the locale's month and day names (a list page formats dozens of dates,
+# and babel parses and applies the pattern anew each time).
 DAY_PATTERNS = {"nl": "d MMMM y", "de": "d. MMMM y", "en": "d MMMM y"}
 # With the day of the week: `woensdag 10 maart 2027`, `Mittwoch, 10. März 2027`.
 WEEKDAY_PATTERNS = {"nl": "EEEE d MMMM y", "de": "EEEE, d. MMMM y", "en": "EEEE d MMMM y"}
 CLOCK_PATTERN = "HH:mm"
+_DAY_FORMATS = {"nl": "{d} {month} {y}", "de": "{d}. {month} {y}", "en": "{d} {month} {y}"}
+_WEEKDAY_FORMATS = {
+    "nl": "{weekday} {d} {month} {y}",
+    "de": "{weekday}, {d}. {month} {y}",
+    "en": "{weekday} {d} {month} {y}",
+}
 # The platform's one time zone (Europe/Berlin = Europe/Amsterdam), for code outside a request.
 LOCAL_ZONE = ZoneInfo("Europe/Berlin")
+
+
+@cache
+def _names(code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The locale's month names (January first) and day names (Monday first), as the
+    patterns' MMMM and EEEE write them."""
+    locale = Locale.parse(code)
+    months = tuple(locale.months["format"]["wide"][month] for month in range(1, 13))
+    days = tuple(locale.days["format"]["wide"][day] for day in range(7))
+    return months, days
 
 
 def _lang(lang: str | None) -> str:
@@ -37,6 +57,18 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(get_timezone())
 
 
+def _day_text(day: date, code: str, weekday: bool) -> str:
+    months, days = _names(code)
+    formats = _WEEKDAY_FORMATS if weekday else _DAY_FORMATS
+    return formats[code].format(
+        d=day.day, month=months[day.month - 1], y=day.year, weekday=days[day.weekday()]
+    )
+
+
+def _clock_text(value: datetime | time) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
 def format_day(
     value: date | datetime | None, lang: str | None = None, *, weekday: bool = False
 ) -> str:
@@ -46,25 +78,24 @@ def format_day(
         return ""
     if isinstance(value, datetime):
         value = _local(value).date()
-    code = _lang(lang)
-    patterns = WEEKDAY_PATTERNS if weekday else DAY_PATTERNS
-    return format_date(value, patterns[code], locale=code)
+    return _day_text(value, _lang(lang), weekday)
 
 
 def format_clock(value: datetime | time | None, lang: str | None = None) -> str:
-    """`10:00` (24-hour clock, no seconds)."""
+    """`10:00` (24-hour clock, no seconds; the same in every language)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = _local(value)
-    return format_time(value, CLOCK_PATTERN, locale=_lang(lang))
+    return _clock_text(value)
 
 
 def format_when(value: datetime | None, lang: str | None = None, *, weekday: bool = False) -> str:
     """`10 maart 2027, 10:00` in local time (with `weekday`: `woensdag 10 maart 2027, 10:00`)."""
     if value is None:
         return ""
-    return f"{format_day(value, lang, weekday=weekday)}, {format_clock(value, lang)}"
+    local = _local(value)
+    return f"{_day_text(local.date(), _lang(lang), weekday)}, {_clock_text(local)}"
 
 
 def init_app(app: Flask) -> None:
@@ -79,7 +110,9 @@ def format_moment(moment: datetime, locale=None) -> str:
 def format_time_range(start: datetime, end: datetime, locale=None) -> str:
     """`woensdag 10 maart 2027, 10:00–15:30`; across days
     `woensdag 10 maart 2027, 10:00 – donderdag 11 maart 2027, 15:30`."""
-    lang = str(locale) if locale else None
-    if _local(start).date() == _local(end).date():
-        return f"{format_moment(start, lang)}–{format_clock(end, lang)}"
-    return f"{format_moment(start, lang)} – {format_moment(end, lang)}"
+    code = _lang(str(locale) if locale else None)
+    first, last = _local(start), _local(end)
+    opening = f"{_day_text(first.date(), code, True)}, {_clock_text(first)}"
+    if first.date() == last.date():
+        return f"{opening}–{_clock_text(last)}"
+    return f"{opening} – {_day_text(last.date(), code, True)}, {_clock_text(last)}"

@@ -36,6 +36,7 @@ from .models import (
     Role,
     WorkingGroup,
 )
+from .models.memberships import MembershipTerms
 
 DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 LOCAL_ZONE = ZoneInfo("Europe/Berlin")
@@ -408,10 +409,102 @@ def memberships_of(group: WorkingGroup) -> list[Membership]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MemberPerson:
+    name: str
+    function: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberOrganisation:
+    id: int
+    name: str
+    country: Country
+
+
+@dataclass(frozen=True)
+class MemberEntry(MembershipTerms):
+    """A membership as the group page's member list shows it: plain values read in one
+    query (no database objects for the members, their persons and organisations), with
+    the same `user.name`, `organisation.name`, `is_active`, `can_vote` … as a Membership."""
+
+    id: int
+    role: Role
+    is_voting: bool
+    joined_on: date
+    left_on: date | None
+    term_ends_on: date | None
+    organisation_id: int | None
+    user: MemberPerson
+    organisation: MemberOrganisation | None
+
+
+def member_entries(group: WorkingGroup) -> list[MemberEntry]:
+    """All memberships of `group`, current and former, as `memberships_of` orders them,
+    with the person's name and function and the organisation's name and country."""
+    rows = db.session.execute(
+        sa.select(
+            Membership.id,
+            Membership.role,
+            Membership.is_voting,
+            Membership.joined_on,
+            Membership.left_on,
+            Membership.term_ends_on,
+            Membership.organisation_id,
+            User.name,
+            User.function,
+            Organisation.name,
+            Organisation.country,
+        )
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.group_id == group.id)
+        .order_by(Membership.joined_on, Membership.id)
+    )
+    organisations: dict[int, MemberOrganisation] = {}
+    entries = []
+    for (
+        id_,
+        role,
+        is_voting,
+        joined_on,
+        left_on,
+        term_ends_on,
+        organisation_id,
+        name,
+        function,
+        organisation_name,
+        country,
+    ) in rows:
+        organisation = None
+        if organisation_id is not None:
+            organisation = organisations.get(organisation_id)
+            if organisation is None:
+                organisation = organisations[organisation_id] = MemberOrganisation(
+                    organisation_id, organisation_name, country
+                )
+        entries.append(
+            MemberEntry(
+                id_,
+                role,
+                is_voting,
+                joined_on,
+                left_on,
+                term_ends_on,
+                organisation_id,
+                MemberPerson(name, function or ""),
+                organisation,
+            )
+        )
+    return entries
+
+
 @dataclass
 class CountrySection:
     country: Country | None
-    organisations: list[tuple[Organisation | None, list[Membership]]] = field(default_factory=list)
+    organisations: list[tuple[Organisation | MemberOrganisation | None, list]] = field(
+        default_factory=list
+    )
 
 
 ROLE_ORDER = list(Role)

@@ -141,7 +141,7 @@ def my_groups():
 
 def _member_list(group: WorkingGroup) -> tuple[str, int]:
     """The member list (HTML) and the number of current members."""
-    memberships = services.memberships_of(group)
+    memberships = services.member_entries(group)
     html = render_template(
         "groups/_members.html",
         sections=services.members_by_country(memberships),
@@ -172,7 +172,7 @@ def _render_group(group: WorkingGroup, phase_form: NextPhaseForm | None = None, 
             "groups:members", (group.id,), lambda: _member_list(group)
         )
         members = kept_html(html)
-    can_move = group.can_move_phase(current_user)
+    can_manage, can_move = group.page_rights_of(current_user)
     return render_template(
         "groups/show.html",
         group=group,
@@ -180,7 +180,7 @@ def _render_group(group: WorkingGroup, phase_form: NextPhaseForm | None = None, 
         timeline=kept_html(timeline),
         members=members,
         member_count=member_count,
-        can_manage=group.can_manage(current_user),
+        can_manage=can_manage,
         phase_form=(phase_form or NextPhaseForm()) if can_move and not group.is_closed else None,
     ), status
 

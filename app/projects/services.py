@@ -3,7 +3,8 @@ acknowledgement the public sees, and the quarterly progress report's life (draft
 circulated -> approved, corrections as new versions, the newsletter edition made from it)."""
 
 import re
-from datetime import date, timedelta
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date
@@ -15,6 +16,7 @@ from ..consensus.models import Proposal, Round
 from ..core.audit import record_audit
 from ..core.database import utcnow
 from ..core.errors import DomainError
+from ..core.i18n_fields import Localised, localised
 from ..core.urls import external_url
 from ..extensions import db
 from ..groups.models import GroupKind, GroupPhase, Membership, WorkingGroup
@@ -130,17 +132,119 @@ def today() -> date:
     return utcnow().astimezone(LOCAL_ZONE).date()
 
 
+def _current(statement: sa.Select, day: date | None) -> sa.Select:
+    day = day or today()
+    is_running = sa.case((Project.ends_on >= day, 0), else_=1)
+    return (
+        statement.where(Project.starts_on <= day)
+        .order_by(is_running, Project.starts_on.desc(), Project.id.desc())
+        .limit(1)
+    )
+
+
 def current_project(day: date | None = None) -> Project | None:
     """The project running on `day` (today), else the one that started last: its funding
     is acknowledged on the public pages and documents."""
-    day = day or today()
-    is_running = sa.case((Project.ends_on >= day, 0), else_=1)
-    return db.session.scalars(
-        sa.select(Project)
-        .where(Project.starts_on <= day)
-        .order_by(is_running, Project.starts_on.desc(), Project.id.desc())
-        .limit(1)
-    ).first()
+    return db.session.scalars(_current(sa.select(Project), day)).first()
+
+
+@dataclass(frozen=True)
+class FundingProject:
+    """The current project as the footer, the front page, the handbook and the newsletter's
+    mails show it: plain values (no database object), so that one reading can be kept
+    until the next change (`app.projects.views.funding_project`)."""
+
+    id: int
+    slug: str
+    programme: str
+    title_nl: str
+    title_de: str
+    title_en: str
+    acknowledgement_nl: str
+    acknowledgement_de: str
+    acknowledgement_en: str
+    starts_on: date
+    ends_on: date
+    emblem_updated_at: datetime | None
+
+    @property
+    def title(self) -> Localised:
+        return localised(self, "title")
+
+    def acknowledgement_in(self, lang: str | None = None) -> Localised:
+        return localised(self, "acknowledgement", lang)
+
+    @property
+    def has_emblem(self) -> bool:
+        return self.emblem_updated_at is not None
+
+
+_FUNDING_COLUMNS = [getattr(Project, f.name) for f in fields(FundingProject)]
+
+
+def current_funding(day: date | None = None) -> FundingProject | None:
+    """What `current_project(day)` is, as plain values: one query, no relationship."""
+    row = db.session.execute(_current(sa.select(*_FUNDING_COLUMNS), day)).first()
+    return FundingProject(*row) if row else None
+
+
+@dataclass(frozen=True)
+class FundingPhase:
+    name_nl: str
+    name_de: str
+    name_en: str
+    starts_on: date
+    ends_on: date
+
+    @property
+    def name(self) -> Localised:
+        return localised(self, "name")
+
+
+@dataclass(frozen=True)
+class FundingOverview:
+    """What the front page and the about page say of the current project besides its
+    funding: its phases, lead partners and number of partners (plain values)."""
+
+    phases: tuple[FundingPhase, ...]
+    lead_partner_names: tuple[str, ...]
+    partner_count: int
+
+    @property
+    def current_phase(self) -> FundingPhase | None:
+        day = datetime.now(LOCAL_ZONE).date()
+        return next((p for p in self.phases if p.starts_on <= day <= p.ends_on), None)
+
+
+def funding_overview(project_id: int) -> FundingOverview:
+    phases = db.session.execute(
+        sa.select(
+            ProjectPhase.name_nl,
+            ProjectPhase.name_de,
+            ProjectPhase.name_en,
+            ProjectPhase.starts_on,
+            ProjectPhase.ends_on,
+        )
+        .where(ProjectPhase.project_id == project_id)
+        .order_by(ProjectPhase.starts_on)
+    ).all()
+    partners = db.session.execute(
+        sa.select(ProjectPartner.role, Organisation.name)
+        .join(Organisation, Organisation.id == ProjectPartner.organisation_id)
+        .where(ProjectPartner.project_id == project_id)
+        .order_by(ProjectPartner.role, ProjectPartner.id)
+    ).all()
+    return FundingOverview(
+        phases=tuple(FundingPhase(*phase) for phase in phases),
+        lead_partner_names=tuple(
+            name for role, name in partners if role is PartnerRole.lead_partner
+        ),
+        partner_count=len(partners),
+    )
+
+
+def emblem_svg(project_id: int) -> str:
+    return db.session.scalar(sa.select(Project.emblem_svg).where(Project.id == project_id)) or ""
 
 
 def projects_for(group_id: int | None, day: date) -> list[Project]:

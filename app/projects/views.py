@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload, undefer
 from wtforms import SelectChoice
 
 from ..core.i18n import LANGUAGE_NAMES
+from ..core.page_cache import per_change
 from ..core.security import admin_required, public
 from ..extensions import db
 from ..groups.models import WorkingGroup
@@ -37,16 +38,20 @@ from .models import REPORT_LANGUAGES, Project, QuarterlyReport
 
 
 @bp.app_template_global()
-def funding_project() -> Project | None:
-    """The project whose funding the public pages acknowledge (once per request; the mail
-    worker lives in one long application context, so it asks each time)."""
+def funding_project() -> services.FundingProject | None:
+    """The project whose funding the public pages acknowledge, read once per change of the
+    database (and day) and kept as plain values; the mail worker lives in one long
+    application context (whose cache need not see the web's writes), so it asks each time."""
     if not has_request_context():
-        return services.current_project()
+        return services.current_funding()
     if g.get("database_free"):  # a 5xx page reads nothing from the database
         return None
     if "funding_project" not in g:
         try:
-            g.funding_project = services.current_project()
+            # in a tuple, so that "no project" is kept too
+            (g.funding_project,) = per_change(
+                f"projects:funding:{services.today()}", lambda: (services.current_funding(),)
+            )
         except SQLAlchemyError:
             # An error page rendered after a failed query must not fail on its footer.
             db.session.rollback()
@@ -55,9 +60,19 @@ def funding_project() -> Project | None:
 
 
 @bp.app_template_global()
-def emblem_data_uri(project: Project) -> str:
+def funding_overview(project: services.FundingProject) -> services.FundingOverview:
+    """The current project's phases and partners, for the front and about pages."""
+    return per_change(
+        f"projects:funding-overview:{project.id}",
+        lambda: services.funding_overview(project.id),
+    )
+
+
+@bp.app_template_global()
+def emblem_data_uri(project: Project | services.FundingProject) -> str:
     """The emblem inline, for documents printed without a web server (PDF)."""
-    encoded = base64.b64encode(project.emblem_svg.encode()).decode()
+    svg = project.emblem_svg if isinstance(project, Project) else services.emblem_svg(project.id)
+    encoded = base64.b64encode(svg.encode()).decode()
     return f"data:image/svg+xml;base64,{encoded}"
 
 

@@ -75,3 +75,25 @@ def test_holiday_names_are_in_the_readers_language(lang, unity, kings):
 
     assert [(c, n) for _d, c, n in public_holidays(date(2030, 10, 3), lang=lang)] == [("DE", unity)]
     assert [(c, n) for _d, c, n in public_holidays(date(2030, 4, 27), lang=lang)] == [("NL", kings)]
+
+
+@pytest.mark.parametrize("lang", ["nl", "de", "en"])
+def test_the_written_out_styles_are_babels_patterns(lang):
+    """format_day and format_clock write the patterns out themselves: they give what
+    babel gives for DAY_PATTERNS, WEEKDAY_PATTERNS and CLOCK_PATTERN, any day of any year."""
+    from datetime import timedelta
+
+    from babel.dates import format_date, format_time
+
+    from app.core.dates import CLOCK_PATTERN, DAY_PATTERNS, WEEKDAY_PATTERNS
+
+    days = [date(2026, 12, 20) + timedelta(days=n) for n in range(400)]
+    days += [date(1, 1, 1), date(999, 2, 28), date(2000, 2, 29), date(9999, 12, 31)]
+    for day in days:
+        assert format_day(day, lang) == format_date(day, DAY_PATTERNS[lang], locale=lang)
+        assert format_day(day, lang, weekday=True) == format_date(
+            day, WEEKDAY_PATTERNS[lang], locale=lang
+        )
+    for minute in range(0, 24 * 60, 7):
+        moment = time(minute // 60, minute % 60, 59)
+        assert format_clock(moment, lang) == format_time(moment, CLOCK_PATTERN, locale=lang)

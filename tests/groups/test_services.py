@@ -280,3 +280,23 @@ def test_visibility_of_public_and_private_groups():
     assert private.is_visible_to(admin)
     assert private.can_see_members(member)
     assert not private.can_see_members(outsider)
+
+
+def test_the_group_pages_rights_answer_as_the_single_questions():
+    from flask_login import AnonymousUserMixin
+
+    group = make_group(slug="rechten")
+    people = [make_user(is_admin=True), make_user()]  # the project manager, an outsider
+    for role in Role:
+        person = make_user()
+        make_membership(group, person, role=role, is_voting=False)
+        people.append(person)
+    former = make_user()
+    make_membership(group, former, role=Role.moderator, left_on=date(2026, 1, 1))
+    people.append(former)
+    db.session.commit()
+    for person in [None, AnonymousUserMixin(), *people]:
+        assert group.page_rights_of(person) == (
+            group.can_manage(person),
+            group.can_move_phase(person),
+        )

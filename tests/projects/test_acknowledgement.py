@@ -44,3 +44,27 @@ def test_newsletter_mails_carry_the_acknowledgement_in_the_readers_language(app)
     html = message.get_body(("html",)).get_content()
     assert squeeze(ACKNOWLEDGEMENT_NL) in squeeze(text)
     assert squeeze(ACKNOWLEDGEMENT_NL) in squeeze(html)
+
+
+def test_the_handbook_pdf_carries_the_emblem_inline(app):
+    import base64
+    from datetime import UTC, datetime
+
+    from app.reports.handbook import render_handbook
+    from app.reports.services import Period
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 5"><rect width="10" height="5"/></svg>'
+    make_project(
+        starts_on=date(2020, 1, 1),
+        ends_on=date(2099, 12, 31),
+        emblem_svg=svg,
+        emblem_updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    db.session.commit()
+    with app.test_request_context():
+        html = render_handbook(
+            Period(date(2025, 1, 1), date(2025, 12, 31)), None, "de", for_pdf=True
+        )
+    inline = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    assert inline in html
+    assert squeeze(ACKNOWLEDGEMENT_DE) in squeeze(html)

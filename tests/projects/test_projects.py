@@ -2,6 +2,7 @@
 the acknowledgement on public pages, the emblem cleaned and served safely, and who may do
 what with a report."""
 
+import re
 from datetime import date
 from email import message_from_bytes, policy
 
@@ -90,6 +91,57 @@ def test_the_public_footer_acknowledges_the_current_project_in_the_readers_langu
     html = client.get("/partners/?lang=de").get_data(as_text=True)
     assert ACKNOWLEDGEMENT_DE in html
     assert services.current_project(date(2005, 6, 1)) == two_projects["first"]
+
+
+def project_reads(statements: list[str]) -> int:
+    return sum(1 for s in statements if re.search(r"\bFROM projects\b", s))
+
+
+def test_the_footer_reads_the_project_once_per_change_and_shows_an_edit_at_once(
+    admin_client, client, two_projects
+):
+    from tests.core.test_query_counts import count_queries
+
+    with count_queries() as statements:
+        assert ACKNOWLEDGEMENT_NL in admin_client.get("/partners/?lang=nl").get_data(as_text=True)
+    assert project_reads(statements) == 1
+    with count_queries() as statements:  # another page, nothing changed: kept
+        assert ACKNOWLEDGEMENT_NL in admin_client.get("/meetings/?lang=nl").get_data(as_text=True)
+        assert ACKNOWLEDGEMENT_NL in client.get("/about?lang=nl").get_data(as_text=True)
+    assert project_reads(statements) == 0
+    response = admin_client.post(
+        "/projects/integratievisie/edit",
+        data={
+            "slug": "integratievisie",
+            "title_nl": "Integratievisie",
+            "starts_on": "2008-09-01",
+            "ends_on": "2011-11-30",
+            "lead_partner_id": str(two_projects["almelo"].id),
+            "partner_ids": [str(two_projects["muenster"].id)],
+            "acknowledgement_nl": "Nu met steun van het EFRO.",
+        },
+    )
+    assert response.status_code == 302
+    with count_queries() as statements:
+        html = admin_client.get("/partners/?lang=nl").get_data(as_text=True)
+    assert "Nu met steun van het EFRO." in html and ACKNOWLEDGEMENT_NL not in html
+    assert project_reads(statements) == 1
+    # the front and about pages' block: partners and lead partner follow the edit too
+    html = client.get("/about?lang=en").get_data(as_text=True)
+    assert "Lead partner: Gemeente Almelo" in html and "2 partner organisations" in html
+    assert "Nu met steun van het EFRO." in html
+
+
+def test_no_current_project_is_kept_too(admin_client):
+    from tests.core.test_query_counts import count_queries
+
+    admin_client.get("/partners/")
+    with count_queries() as statements:
+        html = admin_client.get("/meetings/").get_data(as_text=True)
+    assert project_reads(statements) == 0 and "nb-acknowledgement" not in html
+    make_project(starts_on=date(2020, 1, 1), ends_on=date(2099, 12, 31))
+    db.session.commit()
+    assert ACKNOWLEDGEMENT_NL in admin_client.get("/meetings/?lang=nl").get_data(as_text=True)
 
 
 def test_a_project_page_lists_partners_co_financiers_and_running_time(client, two_projects):

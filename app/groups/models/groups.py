@@ -180,6 +180,18 @@ class WorkingGroup(db.Model):
             return True
         return self._active_role_of(user) == Role.moderator
 
+    def page_rights_of(self, user) -> tuple[bool, bool]:
+        """(`can_manage`, `can_move_phase`) of `user`, for the group page: the same answers
+        with one lookup of their role instead of one per question."""
+        from .memberships import Role
+
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False, False
+        if user.is_admin:
+            return True, True
+        role = self._active_role_of(user)
+        return role in (Role.chair, Role.moderator), role == Role.moderator
+
     def is_moderated_by(self, user) -> bool:
         from .memberships import Role
 

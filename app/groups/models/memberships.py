@@ -49,7 +49,35 @@ ROLE_TITLES = {
 }
 
 
-class Membership(db.Model):
+class MembershipTerms:
+    """What a membership's role and dates say (its term, whether it votes): for the
+    database row and for the plain entries of the group page's member list
+    (app.groups.services.MemberEntry), which read the same columns: `role`, `is_voting`,
+    `left_on` and `term_ends_on`."""
+
+    @property
+    def has_term_ended(self) -> bool:
+        return self.term_ends_on is not None and local_today() >= self.term_ends_on
+
+    @property
+    def is_active(self) -> bool:
+        """Not ended, and its term (if any) has not run out: from the term's end date on,
+        the person no longer votes and shows as a former member."""
+        return self.left_on is None and not self.has_term_ended
+
+    @property
+    def ended_on(self) -> date | None:
+        if self.left_on is not None:
+            return self.left_on
+        return self.term_ends_on if self.has_term_ended else None
+
+    @property
+    def can_vote(self) -> bool:
+        """Only an active, voting member who is not an observer takes part in a vote."""
+        return self.is_active and self.is_voting and self.role != Role.observer
+
+
+class Membership(MembershipTerms, db.Model):
     """A person's seat in a group, for the organisation they represent. Ending it sets
     `left_on` and keeps the row, so past records still show who took part."""
 
@@ -92,22 +120,6 @@ class Membership(db.Model):
     def __repr__(self) -> str:
         return f"<Membership {self.group_id}:{self.user_id} {self.role.name}>"
 
-    @property
-    def has_term_ended(self) -> bool:
-        return self.term_ends_on is not None and local_today() >= self.term_ends_on
-
-    @property
-    def is_active(self) -> bool:
-        """Not ended, and its term (if any) has not run out: from the term's end date on,
-        the person no longer votes and shows as a former member."""
-        return self.left_on is None and not self.has_term_ended
-
-    @property
-    def ended_on(self) -> date | None:
-        if self.left_on is not None:
-            return self.left_on
-        return self.term_ends_on if self.has_term_ended else None
-
     @classmethod
     def current(cls, on: date | None = None):
         """SQL: the membership is active on `on` (today by default), as `is_active`."""
@@ -115,8 +127,3 @@ class Membership(db.Model):
         return sa.and_(
             cls.left_on.is_(None), sa.or_(cls.term_ends_on.is_(None), cls.term_ends_on > on)
         )
-
-    @property
-    def can_vote(self) -> bool:
-        """Only an active, voting member who is not an observer takes part in a vote."""
-        return self.is_active and self.is_voting and self.role != Role.observer
