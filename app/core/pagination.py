@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import abort, request
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
@@ -40,11 +42,14 @@ class KeptCountPagination(SelectPagination):
     is), so turning pages costs only the page's own query. The count selects no columns,
     so the database does not read the rows' text to count them."""
 
-    def __init__(self, *, count_key: str, **kwargs) -> None:
+    def __init__(self, *, count_key: str, total: Callable[[], int] | None = None, **kwargs):
         self._count_key = count_key
+        self._total = total
         super().__init__(**kwargs)
 
     def _count(self) -> int:
+        if self._total is not None:
+            return self._total()
         select = self._query_args["select"]
         session = self._query_args["session"]
         rows = select.order_by(None).with_only_columns(
@@ -56,12 +61,22 @@ class KeptCountPagination(SelectPagination):
         return per_change(f"count:{self._count_key}", self._count)
 
 
-def paginate_with_kept_count(stmt, *, count_key: str, per_page: int, page: int | None = None):
+def paginate_with_kept_count(
+    stmt,
+    *,
+    count_key: str,
+    per_page: int,
+    page: int | None = None,
+    total: Callable[[], int] | None = None,
+):
     """Like `paginate` (`?page=` unless `page` is given, a page past the end is a 404), with
     the total kept until the next change under `count_key`, which must name everything
-    the total depends on: the filters and, where they differ, the viewer's rights."""
+    the total depends on: the filters and, where they differ, the viewer's rights.
+    `total()`, when given, says the total from numbers the caller has anyway (counts per
+    status, say) instead of counting the rows."""
     return KeptCountPagination(
         count_key=count_key,
+        total=total,
         select=stmt,
         session=db.session(),
         page=page_arg() if page is None else page,

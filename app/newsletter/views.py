@@ -291,10 +291,18 @@ def _status_counts() -> dict[SubscriberStatus, int]:
 
 
 def _subscriber_list(stmt, filters: dict) -> str:
-    page = paginate_with_kept_count(
-        stmt, count_key=f"subscribers:{sorted(filters.items())!r}", per_page=SUBSCRIBERS_PER_PAGE
-    )
     counts = per_change("newsletter:status-counts", _status_counts)
+    total = None
+    if not filters["q"] and filters["language"] not in LANGUAGES:
+        # the list's total is one of the counts per status shown above it: no second count
+        status = SubscriberStatus.__members__.get(filters["status"])
+        total = sum(counts.values()) if status is None else counts.get(status, 0)
+    page = paginate_with_kept_count(
+        stmt,
+        count_key=f"subscribers:{sorted(filters.items())!r}",
+        per_page=SUBSCRIBERS_PER_PAGE,
+        total=None if total is None else lambda: total,
+    )
     return render_template(
         "newsletter/admin/_subscriber_list.html",
         page=page,

@@ -235,3 +235,33 @@ def test_page_queries_do_not_grow_with_the_subscribers(admin_client, admin, path
     db.session.commit()
     assert queries_for(admin_client, url) == few
     assert few <= 8
+
+
+def test_the_list_takes_its_total_from_the_counts_per_status(admin_client):
+    """Unfiltered or filtered by status only, the total is one of the counts per status the
+    page shows anyway: no second count of every subscriber. A search still counts."""
+    from tests.core.test_query_counts import count_queries
+
+    for i in range(3):
+        make_subscriber(email=f"ja{i}@example.org")
+    make_subscriber(email="wacht@example.org", status=SubscriberStatus.pending)
+    make_subscriber(email="weg@example.org", status=SubscriberStatus.unsubscribed)
+    from app.auth.models import ERASED_DOMAIN
+
+    make_subscriber(email=f"gewist-1@{ERASED_DOMAIN}")  # erased: in no count and no list
+    db.session.commit()
+
+    for url, total in (
+        ("/newsletter/admin/subscribers", 5),
+        ("/newsletter/admin/subscribers?status=confirmed", 3),
+        ("/newsletter/admin/subscribers?status=pending", 1),
+        ("/newsletter/admin/subscribers?status=failed", 0),
+        ("/newsletter/admin/subscribers?status=nonsense", 5),
+        ("/newsletter/admin/subscribers?q=wacht", 1),
+        ("/newsletter/admin/subscribers?language=nl&status=confirmed", 3),
+    ):
+        with count_queries() as statements:
+            html = admin_client.get(url).get_data(as_text=True)
+        assert f"{total} address" in html or f"{total} adres" in html, url
+        counted_rows = [s for s in statements if "count(*)" in s.lower() and "(SELECT 1" in s]
+        assert bool(counted_rows) == ("q=" in url or "language=" in url), url
