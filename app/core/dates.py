@@ -69,6 +69,11 @@ def _clock_text(value: datetime | time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
+def _moment_text(local: datetime, code: str, weekday: bool) -> str:
+    """`[weekday] day, clock` of a moment already in local time."""
+    return f"{_day_text(local.date(), code, weekday)}, {_clock_text(local)}"
+
+
 def format_day(
     value: date | datetime | None, lang: str | None = None, *, weekday: bool = False
 ) -> str:
@@ -94,8 +99,7 @@ def format_when(value: datetime | None, lang: str | None = None, *, weekday: boo
     """`10 maart 2027, 10:00` in local time (with `weekday`: `woensdag 10 maart 2027, 10:00`)."""
     if value is None:
         return ""
-    local = _local(value)
-    return f"{_day_text(local.date(), _lang(lang), weekday)}, {_clock_text(local)}"
+    return _moment_text(_local(value), _lang(lang), weekday)
 
 
 def init_app(app: Flask) -> None:
@@ -112,7 +116,7 @@ def format_time_range(start: datetime, end: datetime, locale=None) -> str:
     `woensdag 10 maart 2027, 10:00 – donderdag 11 maart 2027, 15:30`."""
     code = _lang(str(locale) if locale else None)
     first, last = _local(start), _local(end)
-    opening = f"{_day_text(first.date(), code, True)}, {_clock_text(first)}"
+    opening = _moment_text(first, code, True)
     if first.date() == last.date():
         return f"{opening}–{_clock_text(last)}"
-    return f"{opening} – {_day_text(last.date(), code, True)}, {_clock_text(last)}"
+    return f"{opening} – {_moment_text(last, code, True)}"

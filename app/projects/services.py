@@ -212,7 +212,7 @@ class FundingOverview:
 
     @property
     def current_phase(self) -> FundingPhase | None:
-        day = datetime.now(LOCAL_ZONE).date()
+        day = today()
         return next((p for p in self.phases if p.starts_on <= day <= p.ends_on), None)
 
 
