@@ -37,6 +37,8 @@ BODY_HEADERS = frozenset(
 )
 # parts of the request that the kept answer depends on (besides the path and the query)
 KEYED = ("HTTP_HOST", "wsgi.url_scheme", "HTTP_X_FORWARDED_PROTO", "HTTP_ACCEPT_LANGUAGE")
+# the most answers one process keeps itself (all dropped when reached, and at every write)
+KEPT_HERE = 10_000
 
 
 def is_enabled(config) -> bool:
@@ -65,11 +67,26 @@ def _is_candidate(environ) -> bool:
     )
 
 
-def _key(environ) -> str:
-    parts = [environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "")]
-    parts += [environ.get("QUERY_STRING", "")]
-    parts += [str(environ.get(name, "")) for name in KEYED]
+def _parts(environ) -> tuple:
+    """What the kept answer depends on: the path, the query and the `KEYED` headers."""
+    return (
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        *(str(environ.get(name, "")) for name in KEYED),
+    )
+
+
+def _key(parts: tuple) -> str:
     return PREFIX + hashlib.sha256("\x00".join(parts).encode("latin-1")).hexdigest()
+
+
+def _matches(environ, etag: str, last_modified) -> bool:
+    """Whether the request's validators match (the common case, a calendar program sending
+    back the ETag it got, without parsing anything)."""
+    if environ.get("HTTP_IF_NONE_MATCH") == f'"{etag}"':
+        return True
+    return not is_resource_modified(environ, etag=etag, last_modified=last_modified)
 
 
 class NotModified:
@@ -78,24 +95,56 @@ class NotModified:
     def __init__(self, app: Flask, wsgi_app) -> None:
         self.app = app
         self.wsgi_app = wsgi_app
+        # answers kept in this process too, where the generation is known without asking
+        # Redis (page_cache.watch()): under the generation they were kept for, with the
+        # monotonic time they expire at; emptied when the generation moves
+        self._here: dict[tuple, tuple] = {}
+        self._here_generation: int | None = None
 
     def _backend(self):
         return self.app.extensions["cache"][cache]
 
-    def _kept_answer(self, environ, key: str):
+    def _seconds(self) -> int:
+        return self.app.config.get("PAGE_CACHE_SECONDS", 300)
+
+    def _current(self, parts: tuple):
+        """The answer kept for `parts` under the current generation, or None."""
+        watch = self.app.extensions.get(page_cache.WATCH)
+        number = watch.current() if watch is not None else None
+        if number is None:  # no watch (or it cannot tell): ask the cache for both
+            generation, kept = self._backend().get_many(page_cache.GENERATION, _key(parts))
+            return kept if kept is not None and kept[0] == (generation or 0) else None
+        if number != self._here_generation:
+            self._here.clear()
+            self._here_generation = number
+        here = self._here.get(parts)
+        if here is not None and here[1][0] == number and time.monotonic() < here[0]:
+            return here[1]
+        kept = self._backend().get(_key(parts))
+        if kept is None or kept[0] != number:
+            return None
+        self._keep_here(parts, kept)
+        return kept
+
+    def _keep_here(self, parts: tuple, kept: tuple) -> None:
+        if kept[0] != self._here_generation:
+            return
+        if len(self._here) >= KEPT_HERE:
+            self._here.clear()
+        self._here[parts] = (time.monotonic() + self._seconds(), kept)
+
+    def _kept_answer(self, environ, parts: tuple):
         if "HTTP_IF_NONE_MATCH" not in environ and "HTTP_IF_MODIFIED_SINCE" not in environ:
             return None
-        generation, kept = self._backend().get_many(page_cache.GENERATION, key)
-        if kept is None or kept[0] != (generation or 0):
+        kept = self._current(parts)
+        if kept is None:
             return None
         _, until, etag, last_modified, headers = kept
         if until is not None and time.time() >= until:
             return None
-        if is_resource_modified(environ, etag=etag, last_modified=last_modified):
-            return None
-        return headers
+        return headers if _matches(environ, etag, last_modified) else None
 
-    def _keep(self, environ, key: str, status: str, headers: list) -> None:
+    def _keep(self, environ, parts: tuple, status: str, headers: list) -> None:
         mark = environ.get(MARK)
         if mark is None or status[:3] not in ("200", "304"):
             return
@@ -111,22 +160,22 @@ class NotModified:
         answer = Headers(headers)
         remove_entity_headers(answer)
         answer.remove("Content-Disposition")
-        answer = answer.to_wsgi_list()
-        timeout = self.app.config.get("PAGE_CACHE_SECONDS", 300)
-        self._backend().set(key, (generation, until, etag, last_modified, answer), timeout=timeout)
+        kept = (generation, until, etag, last_modified, answer.to_wsgi_list())
+        self._backend().set(_key(parts), kept, timeout=self._seconds())
+        self._keep_here(parts, kept)
 
     def __call__(self, environ, start_response):
         if not _is_candidate(environ):
             return self.wsgi_app(environ, start_response)
-        key = _key(environ)
-        headers = self._kept_answer(environ, key)
+        parts = _parts(environ)
+        headers = self._kept_answer(environ, parts)
         if headers is not None:
             start_response("304 NOT MODIFIED", list(headers))
             return []
 
         def keeping(status, headers, exc_info=None):
             if exc_info is None:
-                self._keep(environ, key, status, headers)
+                self._keep(environ, parts, status, headers)
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, keeping)

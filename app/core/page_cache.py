@@ -18,6 +18,8 @@ import hashlib
 import re
 from collections.abc import Callable
 
+import redis
+from cachelib.redis import RedisCache as CachelibRedisCache
 from flask import (
     Flask,
     Response,
@@ -37,8 +39,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from ..extensions import cache
+from .generation_watch import GenerationWatch
 
 GENERATION = "page-cache:generation"
+WATCH = "netwerkbrug.generation_watch"
 WRITES = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "TRUNCATE", "DROP", "ALTER", "CREATE"})
 
 
@@ -206,26 +210,52 @@ def generation() -> int:
     are all looked up under the same one (and a write the request commits drops the
     reading, see `invalidate`)."""
     if not has_request_context():
-        return cache.get(GENERATION) or 0
+        return _current_generation()
     if "page_cache_generation" not in g:
-        g.page_cache_generation = cache.get(GENERATION) or 0
+        g.page_cache_generation = _current_generation()
     return g.page_cache_generation
+
+
+def watch() -> GenerationWatch | None:
+    """The app's process-local view of the generation (with Redis), else None."""
+    return current_app.extensions.get(WATCH)
+
+
+def _current_generation() -> int:
+    seen = watch()
+    number = seen.current() if seen is not None else None
+    return number if number is not None else cache.get(GENERATION) or 0
 
 
 def invalidate() -> None:
     """Every kept page is stale from now on."""
     if has_request_context():
         g.pop("page_cache_generation", None)
-    if cache.get(GENERATION) is None:
+    seen = watch()
+    if seen is not None:
+        seen.raise_generation()
+    elif cache.get(GENERATION) is None:
         cache.set(GENERATION, 1, timeout=0)
     else:
         cache.cache.inc(GENERATION)
+
+
+def _watch_for(app: Flask) -> GenerationWatch | None:
+    """A watch over the generation where the cache is a Redis server that one client
+    talks to (not a cluster, not the in-process cache)."""
+    backend = app.extensions["cache"][cache]
+    client = getattr(backend, "_write_client", None)
+    if not isinstance(backend, CachelibRedisCache) or type(client) is not redis.Redis:
+        return None
+    key = backend._get_prefix() + GENERATION
+    return GenerationWatch(client, key, channel=key)
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("CACHE_TYPE", "SimpleCache")
     app.config.setdefault("CACHE_DEFAULT_TIMEOUT", 300)
     cache.init_app(app)
+    app.extensions[WATCH] = _watch_for(app)
     if app.config["CACHE_TYPE"] == "SimpleCache" and app.config.get("WEB_CONCURRENCY", 1) > 1:
         app.logger.warning(
             "CACHE_TYPE=SimpleCache with WEB_CONCURRENCY > 1: each web process keeps its own "
