@@ -11,6 +11,9 @@ program polls the same URL every few minutes, without cookies).
   while the generation stands still, without entering Flask (no hooks, no session, no
   query). Anything else (a cookie, another language header, a write since, a validator
   that does not match) goes to the app as before.
+- With Redis, a process that knows the generation through its subscription
+  (`page_cache.watch()`) keeps the answers it has seen in its own memory as well, so a
+  matching poll costs no round trip at all; they go when the generation moves.
 - Only where the cache sees every write a web process commits: a shared cache (Redis), or
   the in-process cache with one web process (`WEB_CONCURRENCY=1`), and only with
   `FEED_REMEMBER_VALIDATORS` on (the default). Writes by other processes (the worker,
