@@ -13,14 +13,18 @@ view, before anything is written. `tests/core/test_boundary.py` fails when a for
 `app` does not subclass one of the two bases.
 """
 
+import functools
 import math
 import re
 from datetime import date, datetime
 
+from babel import support
 from flask import request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
+from flask_wtf.i18n import translations as flask_wtf_translations
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, SelectChoice
 from wtforms.fields import (
@@ -31,6 +35,7 @@ from wtforms.fields import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import Email, Length, ValidationError
 
 from ..config import LANGUAGES
@@ -167,7 +172,17 @@ class BoundaryMeta:
         return field
 
     def get_translations(self, form):
-        return _Translations(super().get_translations(form))
+        given = super().get_translations(form)
+        if given is flask_wtf_translations:  # WTF_I18N_ENABLED: the request's language
+            given = _wtforms_catalogue(str(get_locale()))
+        return _Translations(given)
+
+
+@functools.cache
+def _wtforms_catalogue(locale: str) -> support.NullTranslations:
+    """WTForms' catalogue for `locale`, read once per process (Flask-WTF reads the file
+    again for every request that makes a form)."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class BaseForm(FlaskForm):
