@@ -15,9 +15,10 @@ the writer's own answer takes to reach a browser).
   can match again.
 - While there is no subscription (Redis unreachable, a process just forked) the number is
   unknown (`current()` answers None) and callers ask Redis as before. A subscription is
-  confirmed before the number is read afresh, so no write falls between the two; the
-  client subscribes again by itself after a lost connection, and its new confirmation
-  makes the number be read afresh again.
+  confirmed before the number is read afresh, so no write falls between the two. The
+  watch's client does not retry (a lost connection drops the subscription, and the next
+  request after `RETRY_SECONDS` subscribes again); should it ever subscribe again by
+  itself, its new confirmation makes the number be read afresh as well.
 - Every few seconds the number is also read from Redis; one higher than the subscription
   delivered means it lost a message, and it is made again."""
 

@@ -145,15 +145,6 @@ def per_change(name: str, compute: Callable[[], object]) -> object:
     return value
 
 
-def with_generation(*keys: str) -> tuple[int, list]:
-    """The generation (the number every committed write raises) and the kept values of
-    `keys`, read together: one round trip to Redis. A value computed while the generation
-    stood still is current for as long as it does not move (with the in-process cache, as
-    far as writes by this process go)."""
-    generation, *values = cache.get_many(GENERATION, *keys)
-    return generation or 0, values
-
-
 # Stands for the viewer's CSRF token in a kept part; `kept_html` puts the token in.
 CSRF_PLACEHOLDER = "csrf-token-of-the-viewer-3c1f9e"
 
